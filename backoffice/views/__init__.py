@@ -1,0 +1,1 @@
+"""Back-office blueprints: each module holds one area of staff work."""

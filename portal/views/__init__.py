@@ -1,0 +1,1 @@
+"""Portal blueprints: each module holds one part of the citizen's journey."""

@@ -1,0 +1,185 @@
+"""The `caseway` command: database, demo data, workers and the development server."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from shared import PROJECT_ROOT
+from shared.config import ConfigError, Settings, load_settings
+from shared.db import make_engine, make_session_factory, transaction
+from shared.jobs.queues import ALL_QUEUES
+from shared.models import RoleCode
+from shared.services import demo, health, schema, staff
+
+
+def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One clear line instead of a traceback for the faults an operator can fix."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as error:
+            raise click.ClickException(str(error)) from None
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            raise click.ClickException(f"cannot use the database: {reason}") from None
+
+    return wrapper
+
+
+@click.group()
+def main() -> None:
+    """Caseway: case management for public services."""
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@_friendly_errors
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the schema to the latest version."""
+    engine = make_engine(load_settings().database_url)
+    schema.upgrade(engine, revision)
+    click.echo(f"database at revision {schema.current_revision(engine)}")
+
+
+@db.command("current")
+@_friendly_errors
+def db_current() -> None:
+    """Print the schema revision the database is at."""
+    engine = make_engine(load_settings().database_url)
+    click.echo(schema.current_revision(engine) or "empty (run `caseway db upgrade`)")
+
+
+def _sessions(settings: Settings) -> Any:
+    return make_session_factory(make_engine(settings.database_url))
+
+
+@main.command("seed-demo")
+@_friendly_errors
+def seed_demo() -> None:
+    """Add demo case types, teams, staff and cases (safe to run again)."""
+    settings = load_settings()
+    if settings.is_production:
+        raise click.ClickException("seed-demo adds known passwords; it will not run in production")
+    with transaction(_sessions(settings)) as session:
+        summary = demo.seed(session)
+    click.echo(f"demo data: {summary.cases_created} cases created, {summary.cases_total} in all")
+    click.echo(f"staff sign-in (password for all: {demo.DEMO_PASSWORD}):")
+    for role, email in summary.staff.items():
+        click.echo(f"  {role:<14} {email}")
+    click.echo(f"citizen: {demo.DEMO_CITIZEN_EMAIL} (signs in by emailed link)")
+
+
+@main.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in RoleCode])
+)
+@click.password_option()
+@_friendly_errors
+def create_staff(email: str, display_name: str, roles: tuple[str, ...], password: str) -> None:
+    """Create a staff account."""
+    with transaction(_sessions(load_settings())) as session:
+        _create(session, email, display_name, roles, password)
+    click.echo(f"created {email} ({', '.join(roles)})")
+
+
+def _create(
+    session: Session, email: str, display_name: str, roles: tuple[str, ...], password: str
+) -> None:
+    staff.create_staff_user(
+        session,
+        email=email,
+        display_name=display_name,
+        password=password,
+        roles=[RoleCode(r) for r in roles],
+    )
+
+
+@main.command("health")
+@_friendly_errors
+def health_command() -> None:
+    """Check the database, Redis and clamd; exit 1 if the database is down."""
+    settings = load_settings()
+    body, can_serve = health.report(
+        make_engine(settings.database_url), settings.redis_url, settings.clamd_url
+    )
+    for name, check in body["checks"].items():  # type: ignore[attr-defined]
+        click.echo(f"{name:<9} {check['status']:<5} {check['detail']}")
+    sys.exit(0 if can_serve else 1)
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
+@click.option("--queue", "queues", multiple=True, type=click.Choice(ALL_QUEUES))
+@_friendly_errors
+def worker(burst: bool, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker (with RQ's scheduler, for retries) on Caseway's queues."""
+    from shared.jobs.worker import run_worker
+
+    run_worker(load_settings(), queues=queues or ALL_QUEUES, burst=burst)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--portal-port", default=5000, show_default=True)
+@click.option("--backoffice-port", default=5001, show_default=True)
+@click.option("--no-worker", is_flag=True, help="Do not start a worker alongside.")
+@click.option("--debug", is_flag=True, help="Reload on code changes and show the debugger.")
+@_friendly_errors
+def serve(host: str, portal_port: int, backoffice_port: int, no_worker: bool, debug: bool) -> None:
+    """Development: the portal, the back office and a worker in one command."""
+    load_settings()  # fail here, once, on bad configuration
+    flask = [sys.executable, "-m", "flask", "--app"]
+    extra = ["--debug"] if debug else []
+    commands = [
+        [*flask, "wsgi:portal", "run", "--host", host, "--port", str(portal_port), *extra],
+        [*flask, "wsgi:backoffice", "run", "--host", host, "--port", str(backoffice_port), *extra],
+    ]
+    if not no_worker:
+        commands.append([sys.executable, "-m", "shared.cli", "worker"])
+    click.echo(f"portal:      http://{host}:{portal_port}/")
+    click.echo(f"back office: http://{host}:{backoffice_port}/")
+    _run_together(commands)
+
+
+def _run_together(commands: list[list[str]]) -> None:
+    processes = [subprocess.Popen(command, cwd=PROJECT_ROOT) for command in commands]  # noqa: S603
+
+    def stop(*_: object) -> None:
+        for process in processes:
+            process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(process.poll() is None for process in processes):
+            try:
+                processes[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Settings read from the environment (and a `.env` file in development).
+
+Every setting has a safe default for one developer on one machine; production refuses to
+start with the development secret key, because signed cookies and emailed links would be
+forgeable by anyone who has read this file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from shared import PROJECT_ROOT
+
+DEVELOPMENT_SECRET_KEY = "caseway-development-key-not-for-production"  # noqa: S105
+ENVIRONMENTS = ("development", "test", "production")
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    database_url: str
+    redis_url: str
+    clamd_url: str
+    storage_dir: Path
+    secret_key: str
+    smtp_url: str
+    instance_dir: Path
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from `environ` (default: `.env` overlaid by the process environment)."""
+    env = dict(environ) if environ is not None else _environment_with_dotenv()
+    instance_dir = Path(env.get("CASEWAY_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+    environment = env.get("CASEWAY_ENV", "development")
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(
+            f"CASEWAY_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}"
+        )
+    settings = Settings(
+        environment=environment,
+        database_url=normalise_database_url(
+            env.get("CASEWAY_DATABASE_URL") or f"sqlite:///{instance_dir / 'caseway.db'}"
+        ),
+        redis_url=env.get("CASEWAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        clamd_url=_checked_clamd_url(env.get("CASEWAY_CLAMD_URL", "tcp://127.0.0.1:3310")),
+        storage_dir=Path(env.get("CASEWAY_STORAGE_DIR", instance_dir / "storage")),
+        secret_key=env.get("CASEWAY_SECRET_KEY", DEVELOPMENT_SECRET_KEY),
+        smtp_url=env.get("CASEWAY_SMTP_URL", "smtp://127.0.0.1:8025"),
+        instance_dir=instance_dir,
+    )
+    if settings.is_production and settings.secret_key == DEVELOPMENT_SECRET_KEY:
+        raise ConfigError(
+            "CASEWAY_SECRET_KEY must be set to a long random value when CASEWAY_ENV=production"
+        )
+    return settings
+
+
+def normalise_database_url(raw: str) -> str:
+    """Check the URL and pin PostgreSQL to psycopg 3, the driver Caseway ships with."""
+    try:
+        url: URL = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            "CASEWAY_DATABASE_URL is not a database URL "
+            "(expected sqlite:///path/to/file.db or postgresql://user@host/dbname)"
+        ) from None
+    if url.get_backend_name() not in SUPPORTED_DATABASES:
+        raise ConfigError(
+            f"CASEWAY_DATABASE_URL uses {url.get_backend_name()!r}; "
+            f"Caseway supports {' and '.join(SUPPORTED_DATABASES)}"
+        )
+    if url.get_backend_name() == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+def _checked_clamd_url(raw: str) -> str:
+    if not (raw.startswith("unix://") or raw.startswith("tcp://")):
+        raise ConfigError("CASEWAY_CLAMD_URL must be unix:///path/to/clamd.sock or tcp://host:port")
+    return raw
+
+
+def _environment_with_dotenv() -> dict[str, str]:
+    dotenv_path = Path(os.environ.get("CASEWAY_DOTENV", PROJECT_ROOT / ".env"))
+    from_file = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
+    return {**from_file, **os.environ}

@@ -1,0 +1,34 @@
+"""Caseway's models, one module per aggregate; importing this package registers them all."""
+
+from shared.models.audit import AuditEvent
+from shared.models.base import Base
+from shared.models.case import Case, CaseType, Decision, Event, Task, TaskState
+from shared.models.document import Classification, Document, ScanState
+from shared.models.message import Message
+from shared.models.notice import Notice, NoticeChannel, NoticeState
+from shared.models.party import Party, PartyKind
+from shared.models.staff import Role, RoleCode, StaffUser, Team
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CaseType",
+    "Classification",
+    "Decision",
+    "Document",
+    "Event",
+    "Message",
+    "Notice",
+    "NoticeChannel",
+    "NoticeState",
+    "Party",
+    "PartyKind",
+    "Role",
+    "RoleCode",
+    "ScanState",
+    "StaffUser",
+    "Task",
+    "TaskState",
+    "Team",
+]

@@ -1,0 +1,117 @@
+"""Cases, their types and the timeline of everything that happens to them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.models.base import Base, enum_column, utcnow
+from shared.models.party import Party
+from shared.models.staff import StaffUser, Team
+
+
+class CaseType(Base):
+    """A kind of case (application, complaint, appeal, ...); its workflow lives in configuration."""
+
+    __tablename__ = "case_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    # Labels per locale, e.g. {"en": "Apply for a parking permit"}: translators own them.
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    workflow_version: Mapped[str] = mapped_column(String(20), default="1")
+    target_days: Mapped[int] = mapped_column(default=20)
+    appeal_window_days: Mapped[int] = mapped_column(default=28)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    def label(self, locale: str, default_locale: str = "en") -> str:
+        return str(self.labels.get(locale) or self.labels.get(default_locale) or self.code)
+
+
+class Case(Base):
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    case_type_id: Mapped[int] = mapped_column(ForeignKey("case_type.id"))
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("party.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    summary: Mapped[str] = mapped_column(String(200))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    form_version: Mapped[str] = mapped_column(String(20), default="1")
+    # An appeal is a case that challenges the decision of another case.
+    appealed_decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decision.id", use_alter=True)
+    )
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    due_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    case_type: Mapped[CaseType] = relationship()
+    applicant: Mapped[Party] = relationship()
+    team: Mapped[Team | None] = relationship()
+    assignee: Mapped[StaffUser | None] = relationship()
+    events: Mapped[list[Event]] = relationship(
+        back_populates="case", order_by="Event.occurred_at", cascade="all, delete-orphan"
+    )
+
+
+class Event(Base):
+    """One entry of a case's timeline; `is_public` entries are shown to the citizen."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    actor_party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
+    is_public: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class TaskState(enum.Enum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Task(Base):
+    __tablename__ = "task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[TaskState] = mapped_column(enum_column(TaskState), default=TaskState.OPEN)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class Decision(Base):
+    """An outcome on a case; approved by someone other than the decider (later issue)."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+    reason_codes: Mapped[list[str]] = mapped_column(default=list)
+    explanation: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None]

@@ -1,0 +1,53 @@
+"""Documents on a case: quarantined until clamd has scanned them clean."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.models.base import Base, enum_column, utcnow
+
+
+class ScanState(enum.Enum):
+    AWAITING_SCAN = "awaiting_scan"
+    CLEAN = "clean"
+    INFECTED = "infected"
+    SCAN_FAILED = "scan_failed"
+
+
+class Classification(enum.Enum):
+    PUBLIC = "public"
+    PERSONAL = "personal"
+    SENSITIVE = "sensitive"
+
+
+class Document(Base):
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    uploaded_by_party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
+    uploaded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # A new version points at the document it replaces; the old one is kept.
+    previous_version_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    version: Mapped[int] = mapped_column(default=1)
+    # Sanitised display name only; files are stored under `storage_key`, never this.
+    original_filename: Mapped[str] = mapped_column(String(200))
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    scan_state: Mapped[ScanState] = mapped_column(
+        enum_column(ScanState), default=ScanState.AWAITING_SCAN, index=True
+    )
+    scan_signature: Mapped[str | None] = mapped_column(String(200))
+    scan_attempts: Mapped[int] = mapped_column(default=0)
+    scanned_at: Mapped[datetime | None]
+    classification: Mapped[Classification] = mapped_column(
+        enum_column(Classification), default=Classification.PERSONAL
+    )
+    pii_tags: Mapped[list[str]] = mapped_column(default=list)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,44 @@
+"""Parties: the people and organisations cases are about, with one persistent client id."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.models.base import Base, enum_column, utcnow
+
+
+class PartyKind(enum.Enum):
+    PERSON = "person"
+    ORGANISATION = "organisation"
+
+
+class Party(Base):
+    __tablename__ = "party"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Quoted by the citizen across every case they ever have; never reused.
+    client_id: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[PartyKind] = mapped_column(enum_column(PartyKind), default=PartyKind.PERSON)
+    given_name: Mapped[str | None] = mapped_column(String(120))
+    family_name: Mapped[str | None] = mapped_column(String(120))
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None]
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    is_email_verified: Mapped[bool] = mapped_column(default=False)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address_line_1: Mapped[str | None] = mapped_column(String(200))
+    address_line_2: Mapped[str | None] = mapped_column(String(200))
+    address_town: Mapped[str | None] = mapped_column(String(120))
+    address_postcode: Mapped[str | None] = mapped_column(String(20))
+    preferred_locale: Mapped[str] = mapped_column(String(16), default="en")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        if self.kind is PartyKind.ORGANISATION:
+            return self.organisation_name or ""
+        return " ".join(p for p in (self.given_name, self.family_name) if p)

@@ -1,0 +1,63 @@
+"""Staff, their teams and roles: who works cases in the back office."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared.models.base import Base, utcnow
+
+
+class RoleCode(enum.Enum):
+    INTAKE_CLERK = "intake_clerk"
+    CASEWORKER = "caseworker"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+
+
+staff_user_role = Table(
+    "staff_user_role",
+    Base.metadata,
+    Column("staff_user_id", ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Team(Base):
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+
+
+class Role(Base):
+    __tablename__ = "role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_signed_in_at: Mapped[datetime | None]
+
+    team: Mapped[Team | None] = relationship()
+    roles: Mapped[list[Role]] = relationship(secondary=staff_user_role)
+
+    def has_role(self, code: RoleCode) -> bool:
+        return any(role.code == code.value for role in self.roles)

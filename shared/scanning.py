@@ -1,0 +1,54 @@
+"""Virus scanning through clamd's INSTREAM command."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+from clamav_client.clamd import ClamdError, ClamdNetworkSocket, ClamdUnixSocket
+
+
+class Verdict(enum.Enum):
+    CLEAN = "clean"
+    INFECTED = "infected"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    verdict: Verdict
+    signature: str | None = None
+
+
+class ScannerUnavailable(Exception):
+    """clamd could not be reached or gave no usable answer; the file stays unscanned."""
+
+
+def scanner_client(clamd_url: str, timeout: float = 30.0) -> ClamdNetworkSocket | ClamdUnixSocket:
+    parts = urlsplit(clamd_url)
+    if parts.scheme == "unix":
+        return ClamdUnixSocket(path=parts.path, timeout=timeout)
+    return ClamdNetworkSocket(
+        host=parts.hostname or "127.0.0.1", port=parts.port or 3310, timeout=timeout
+    )
+
+
+def scan_stream(clamd_url: str, stream: BinaryIO) -> ScanResult:
+    try:
+        reply = scanner_client(clamd_url).instream(stream)
+    except (ClamdError, OSError) as error:
+        raise ScannerUnavailable(str(error) or type(error).__name__) from error
+    status, signature = reply.get("stream", ("ERROR", "no reply"))
+    if status == "OK":
+        return ScanResult(Verdict.CLEAN)
+    if status == "FOUND":
+        return ScanResult(Verdict.INFECTED, signature)
+    raise ScannerUnavailable(f"clamd answered {status}: {signature}")
+
+
+def scanner_version(clamd_url: str, timeout: float = 2.0) -> str:
+    try:
+        return str(scanner_client(clamd_url, timeout=timeout).version())
+    except (ClamdError, OSError) as error:
+        raise ScannerUnavailable(str(error) or type(error).__name__) from error

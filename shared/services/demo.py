@@ -1,0 +1,128 @@
+"""Demo data for trying Caseway on one machine: idempotent, never for production."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shared.models import Case, CaseType, Party, RoleCode, StaffUser, Team
+from shared.services import cases, parties, staff
+
+DEMO_PASSWORD = "caseway-demo"  # noqa: S105 - printed to the person running the demo
+DEMO_CITIZEN_EMAIL = "sam.citizen@example.org"
+
+CASE_TYPES = {
+    "application": ({"en": "Application"}, 20),
+    "complaint": ({"en": "Complaint"}, 10),
+    "appeal": ({"en": "Appeal"}, 20),
+}
+TEAMS = {
+    "intake": "Intake",
+    "permits": "Permits and licences",
+    "complaints": "Customer complaints",
+}
+STAFF = {
+    RoleCode.INTAKE_CLERK: ("clerk@caseway.example", "Imani Clerk", "intake"),
+    RoleCode.CASEWORKER: ("caseworker@caseway.example", "Carlos Worker", "permits"),
+    RoleCode.SUPERVISOR: ("supervisor@caseway.example", "Sofia Supervisor", "permits"),
+    RoleCode.AUDITOR: ("auditor@caseway.example", "Arun Auditor", None),
+    RoleCode.ADMINISTRATOR: ("admin@caseway.example", "Ada Administrator", None),
+}
+# (case type, summary, the states it has been through, team)
+CASES = [
+    ("application", "Resident parking permit for Elm Street", ["submitted"], None),
+    ("application", "Blue badge renewal", ["submitted", "triage", "assigned"], "permits"),
+    (
+        "complaint",
+        "Missed bin collection three weeks running",
+        ["submitted", "triage", "assigned", "in_progress"],
+        "complaints",
+    ),
+    (
+        "application",
+        "Street party road closure",
+        ["submitted", "triage", "assigned", "in_progress", "decided"],
+        "permits",
+    ),
+]
+
+
+@dataclass
+class SeedSummary:
+    cases_created: int = 0
+    cases_total: int = 0
+    staff: dict[str, str] = field(default_factory=dict)
+
+
+def seed(session: Session) -> SeedSummary:
+    types = _case_types(session)
+    teams = _teams(session)
+    summary = SeedSummary(staff=_staff(session, teams))
+    if _citizen(session) is None:
+        citizen = parties.register_person(
+            session,
+            given_name="Sam",
+            family_name="Citizen",
+            email=DEMO_CITIZEN_EMAIL,
+            date_of_birth=date(1984, 3, 14),
+            is_email_verified=True,
+        )
+        caseworker = session.scalars(
+            select(StaffUser).where(StaffUser.email == STAFF[RoleCode.CASEWORKER][0])
+        ).one()
+        for type_code, summary_text, states, team_code in CASES:
+            case = cases.open_case(
+                session,
+                case_type=types[type_code],
+                applicant=citizen,
+                summary=summary_text,
+                answers={},
+                team=teams.get(team_code or ""),
+            )
+            for state in states[1:]:
+                cases.change_state(session, case=case, to_state=state, actor=caseworker)
+            summary.cases_created += 1
+    summary.cases_total = session.scalar(select(func.count(Case.id))) or 0
+    return summary
+
+
+def _case_types(session: Session) -> dict[str, CaseType]:
+    found = {t.code: t for t in session.scalars(select(CaseType))}
+    for code, (labels, target_days) in CASE_TYPES.items():
+        if code not in found:
+            found[code] = CaseType(code=code, labels=labels, target_days=target_days)
+            session.add(found[code])
+    session.flush()
+    return found
+
+
+def _teams(session: Session) -> dict[str, Team]:
+    found = {t.code: t for t in session.scalars(select(Team))}
+    for code, name in TEAMS.items():
+        if code not in found:
+            found[code] = Team(code=code, name=name)
+            session.add(found[code])
+    session.flush()
+    return found
+
+
+def _staff(session: Session, teams: dict[str, Team]) -> dict[str, str]:
+    existing = set(session.scalars(select(StaffUser.email)))
+    for role, (email, name, team_code) in STAFF.items():
+        if email not in existing:
+            staff.create_staff_user(
+                session,
+                email=email,
+                display_name=name,
+                password=DEMO_PASSWORD,
+                roles=[role],
+                team=teams.get(team_code or ""),
+            )
+    return {role.value: email for role, (email, _, _) in STAFF.items()}
+
+
+def _citizen(session: Session) -> Party | None:
+    return session.scalars(select(Party).where(Party.email == DEMO_CITIZEN_EMAIL)).first()

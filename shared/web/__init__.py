@@ -1,0 +1,133 @@
+"""Wiring both Flask apps share: settings, database, templates, i18n, CSRF and headers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, g
+from flask_babel import Babel
+from flask_wtf import CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared import PROJECT_ROOT
+from shared.config import Settings, load_settings
+from shared.db import make_engine, make_session_factory
+from shared.i18n import SHIPPED_LOCALES, select_locale, text_direction
+from shared.storage import LocalStorage
+from shared.web import errors, health
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class AppServices:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    storage: LocalStorage
+
+
+def create_app(import_name: str, *, layout: str, settings: Settings | None = None) -> Flask:
+    """A Flask app with Caseway's shared wiring; each app adds its own blueprints."""
+    settings = settings or load_settings()
+    app = Flask(import_name, static_folder=STATIC_DIR, static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        WTF_CSRF_TIME_LIMIT=None,  # the session cookie's lifetime bounds it instead
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
+        CASEWAY_LOCALES=SHIPPED_LOCALES,
+        CASEWAY_LAYOUT=layout,
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+    )
+    engine = make_engine(settings.database_url)
+    app.extensions["caseway"] = AppServices(
+        settings, engine, make_session_factory(engine), LocalStorage(settings.storage_dir)
+    )
+    _configure_templates(app)
+    Babel(app, locale_selector=select_locale)
+    CSRFProtect(app)
+    app.after_request(_security_headers)
+    app.teardown_appcontext(_close_session)
+    app.register_blueprint(health.blueprint)
+    errors.register(app)
+    return app
+
+
+def _configure_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(TEMPLATES_DIR),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    @app.context_processor
+    def _page_globals() -> dict[str, object]:
+        from flask_babel import get_locale
+
+        locale = str(get_locale() or "en")
+        return {
+            "layout": app.config["CASEWAY_LAYOUT"],
+            "html_lang": locale.replace("_", "-"),
+            "html_dir": text_direction(locale),
+        }
+
+
+def services() -> AppServices:
+    from flask import current_app
+
+    found: AppServices = current_app.extensions["caseway"]
+    return found
+
+
+def db_session() -> Session:
+    """The session of the current request, opened on first use and closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = services().sessions()
+    session: Session = g.db_session
+    return session
+
+
+def _close_session(_error: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def _security_headers(response):  # type: ignore[no-untyped-def]
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    return response
