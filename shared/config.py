@@ -21,6 +21,7 @@ from shared import PROJECT_ROOT
 DEVELOPMENT_SECRET_KEY = "caseway-development-key-not-for-production"  # noqa: S105
 ENVIRONMENTS = ("development", "test", "production")
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
+MINIMUM_SECRET_KEY_LENGTH = 32
 
 
 class ConfigError(Exception):
@@ -60,13 +61,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redis_url=env.get("CASEWAY_REDIS_URL", "redis://127.0.0.1:6379/0"),
         clamd_url=_checked_clamd_url(env.get("CASEWAY_CLAMD_URL", "tcp://127.0.0.1:3310")),
         storage_dir=Path(env.get("CASEWAY_STORAGE_DIR", instance_dir / "storage")),
-        secret_key=env.get("CASEWAY_SECRET_KEY", DEVELOPMENT_SECRET_KEY),
+        secret_key=env.get("CASEWAY_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
         smtp_url=env.get("CASEWAY_SMTP_URL", "smtp://127.0.0.1:8025"),
         instance_dir=instance_dir,
     )
-    if settings.is_production and settings.secret_key == DEVELOPMENT_SECRET_KEY:
+    if settings.is_production and (
+        settings.secret_key == DEVELOPMENT_SECRET_KEY
+        or len(settings.secret_key) < MINIMUM_SECRET_KEY_LENGTH
+    ):
         raise ConfigError(
-            "CASEWAY_SECRET_KEY must be set to a long random value when CASEWAY_ENV=production"
+            f"CASEWAY_SECRET_KEY must be set to a random value of at least "
+            f"{MINIMUM_SECRET_KEY_LENGTH} characters when CASEWAY_ENV=production"
         )
     return settings
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import socket
 from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -25,11 +26,33 @@ class ScannerUnavailable(Exception):
     """clamd could not be reached or gave no usable answer; the file stays unscanned."""
 
 
+class _ClosingOnFailure:
+    """clamav-client leaves the socket open when connect() fails; close it, or every
+    health check against a stopped clamd leaks a file descriptor."""
+
+    clamd_socket: socket.socket
+
+    def _init_socket(self) -> None:
+        try:
+            super()._init_socket()  # type: ignore[misc]
+        except ClamdError:
+            self.clamd_socket.close()
+            raise
+
+
+class _NetworkClient(_ClosingOnFailure, ClamdNetworkSocket):
+    pass
+
+
+class _UnixClient(_ClosingOnFailure, ClamdUnixSocket):
+    pass
+
+
 def scanner_client(clamd_url: str, timeout: float = 30.0) -> ClamdNetworkSocket | ClamdUnixSocket:
     parts = urlsplit(clamd_url)
     if parts.scheme == "unix":
-        return ClamdUnixSocket(path=parts.path, timeout=timeout)
-    return ClamdNetworkSocket(
+        return _UnixClient(path=parts.path, timeout=max(1, round(timeout)))
+    return _NetworkClient(
         host=parts.hostname or "127.0.0.1", port=parts.port or 3310, timeout=timeout
     )
 

@@ -8,9 +8,13 @@ import os
 import secrets
 import shutil
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 CHUNK_BYTES = 64 * 1024
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class Area(enum.Enum):
@@ -33,7 +37,7 @@ class LocalStorage:
     def new_key() -> str:
         return secrets.token_hex(16)
 
-    def put(self, area: Area, key: str, stream: BinaryIO) -> int:
+    def put(self, area: Area, key: str, stream: Readable) -> int:
         path = self._path(area, key)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")

@@ -33,4 +33,4 @@ def scan_document(document_id: int) -> str:
                 log.warning("clamd unavailable while scanning document %s", document_id)
                 raise  # RQ's Retry takes it from here; the file stays awaiting scan
         record_scan_result(session, storage, document=document, result=result)
-        return document.scan_state.value
+        return str(document.scan_state.value)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from shared.models.case import Case
 
 
 class ScanState(enum.Enum):
@@ -51,3 +55,5 @@ class Document(Base):
     )
     pii_tags: Mapped[list[str]] = mapped_column(default=list)
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case | None] = relationship()

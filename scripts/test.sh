@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install everything, start the real services (Redis, clamd, PostgreSQL) and run the whole
+# test suite: lint, formatting, types, import contracts (inside pytest) and every test.
+# Extra arguments go to pytest, e.g. `scripts/test.sh tests/browser`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+eval "$(scripts/services.sh start)"
+
+echo "== ruff" >&2
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== mypy (strict, shared/)" >&2
+.venv/bin/mypy
+echo "== pytest" >&2
+exec .venv/bin/pytest "$@"

@@ -1,0 +1,80 @@
+"""Real Chromium (the system's /usr/bin/chromium, driven by Playwright) against live apps."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from shared import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # tests run as root; the sandbox needs an unprivileged user
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",  # the machine has no outside network
+    "--disable-component-update",
+    "--no-first-run",
+]
+AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh as root", pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+def serve(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def portal_url(portal_app: Flask) -> Iterator[str]:
+    yield from serve(portal_app)
+
+
+@pytest.fixture
+def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
+    yield from serve(backoffice_app)
+
+
+def axe_violations(page: Page) -> list[dict[str, object]]:
+    """Run axe-core in the page (injected by evaluate, which the page's CSP does not block)."""
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, "
+        "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return list(result["violations"])
+
+
+def describe(violations: list[dict[str, object]]) -> str:
+    return "\n".join(
+        f"[{v['impact']}] {v['id']}: {v['help']} {[node['target'] for node in v['nodes']]}"  # type: ignore[attr-defined]
+        for v in violations
+    )

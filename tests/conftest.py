@@ -1,0 +1,126 @@
+"""Fixtures shared by every test: settings, databases (SQLite and PostgreSQL), apps.
+
+The real services come from scripts/services.sh (the README's test command starts them);
+a test that needs one and finds it missing fails with the reason, it is never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from backoffice import create_backoffice
+from portal import create_portal
+from shared.config import Settings, load_settings, normalise_database_url
+from shared.db import make_engine
+from shared.services import schema
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def required_env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(
+            f"{name} is not set: run the tests with scripts/test.sh, or "
+            f'`eval "$(scripts/services.sh start)"` first',
+            pytrace=False,
+        )
+    return value
+
+
+def create_database(backend: str, directory: Path) -> tuple[str, object]:
+    """A new, empty database; returns its URL and what is needed to drop it."""
+    if backend == "sqlite":
+        return f"sqlite:///{directory / f'caseway-{secrets.token_hex(4)}.db'}", None
+    admin_url = normalise_database_url(required_env("CASEWAY_TEST_POSTGRES_URL"))
+    name = f"caseway_test_{secrets.token_hex(6)}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    return url, (admin, name)
+
+
+def drop_database(handle: object) -> None:
+    if handle is None:
+        return
+    admin, name = handle  # type: ignore[misc]
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One database per backend per test session, built by the migrations, not create_all."""
+    url, handle = create_database(backend, tmp_path_factory.mktemp("db"))
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    yield engine
+    engine.dispose()
+    drop_database(handle)
+
+
+@pytest.fixture
+def session(migrated_engine: Engine) -> Iterator[Session]:
+    """A session inside an outer transaction that is rolled back after the test."""
+    with migrated_engine.connect() as connection:
+        outer = connection.begin()
+        db_session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        yield db_session
+        db_session.close()
+        outer.rollback()
+
+
+@pytest.fixture
+def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of its own, for tests whose other processes must see commits."""
+    url, handle = create_database(backend, tmp_path)
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    engine.dispose()
+    yield url
+    drop_database(handle)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Test settings on the real services; database is SQLite unless a test swaps it."""
+    base = load_settings(
+        {
+            "CASEWAY_ENV": "test",
+            "CASEWAY_INSTANCE_DIR": str(tmp_path / "instance"),
+            "CASEWAY_REDIS_URL": required_env("CASEWAY_REDIS_URL"),
+            "CASEWAY_CLAMD_URL": required_env("CASEWAY_CLAMD_URL"),
+        }
+    )
+    return replace(base, secret_key="test-secret-" + secrets.token_hex(8))
+
+
+@pytest.fixture
+def portal_app(settings: Settings) -> Flask:
+    app = create_portal(settings)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def backoffice_app(settings: Settings) -> Flask:
+    app = create_backoffice(settings)
+    app.config["TESTING"] = True
+    return app

@@ -1,0 +1,113 @@
+"""The `caseway` command as an operator runs it: a real process, real exit codes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from shared import PROJECT_ROOT
+from shared.db import make_engine, make_session_factory
+from shared.models import Case, StaffUser
+from shared.services import schema
+
+
+def caseway(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "CASEWAY_DOTENV": "/dev/null", **env},
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://nobody@127.0.0.1:1/caseway", "cannot use the database: connection failed"),
+        ("oracle://scott@db/orcl", "Caseway supports sqlite and postgresql"),
+        ("::nonsense::", "CASEWAY_DATABASE_URL is not a database URL"),
+    ],
+)
+def test_a_bad_database_url_gives_one_clear_line_not_a_traceback(url: str, message: str) -> None:
+    result = caseway("db", "upgrade", env={"CASEWAY_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_db_upgrade_then_seed_demo_twice(fresh_database_url: str, tmp_path: Path) -> None:
+    env = {"CASEWAY_DATABASE_URL": fresh_database_url, "CASEWAY_INSTANCE_DIR": str(tmp_path)}
+    assert caseway("db", "upgrade", env=env).stdout.strip() == "database at revision 0001"
+    first = caseway("seed-demo", env=env)
+    second = caseway("seed-demo", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "4 cases created, 4 in all" in first.stdout
+    assert "0 cases created, 4 in all" in second.stdout
+    assert "password for all: caseway-demo" in second.stdout
+    assert "supervisor@caseway.example" in second.stdout
+    engine = make_engine(fresh_database_url)
+    with make_session_factory(engine)() as session:
+        assert session.scalar(select(func.count(Case.id))) == 4
+        assert session.scalar(select(func.count(StaffUser.id))) == 5
+    assert schema.current_revision(engine) == "0001"
+    engine.dispose()
+
+
+def test_seed_demo_refuses_production(tmp_path: Path) -> None:
+    result = caseway(
+        "seed-demo",
+        env={
+            "CASEWAY_ENV": "production",
+            "CASEWAY_SECRET_KEY": "s" * 40,
+            "CASEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}",
+        },
+    )
+    assert result.returncode == 1
+    assert "will not run in production" in result.stderr
+
+
+def test_production_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None:
+    result = caseway(
+        "db",
+        "upgrade",
+        env={
+            "CASEWAY_ENV": "production",
+            "CASEWAY_SECRET_KEY": "",
+            "CASEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}",
+        },
+    )
+    assert result.returncode == 1
+    assert "CASEWAY_SECRET_KEY" in result.stderr
+
+
+def test_create_staff(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'staff.db'}"
+    assert caseway("db", "upgrade", env={"CASEWAY_DATABASE_URL": url}).returncode == 0
+    result = caseway(
+        "create-staff",
+        "--email",
+        "Kim@Council.example",
+        "--name",
+        "Kim",
+        "--role",
+        "caseworker",
+        "--role",
+        "supervisor",
+        "--password",
+        "a long pass",
+        env={"CASEWAY_DATABASE_URL": url},
+    )
+    assert result.returncode == 0, result.stderr
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        user = session.scalars(select(StaffUser)).one()
+        assert user.email == "kim@council.example"
+        assert sorted(role.code for role in user.roles) == ["caseworker", "supervisor"]
+    engine.dispose()

@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+
+from shared.config import DEVELOPMENT_SECRET_KEY, ConfigError, load_settings
+
+
+def test_defaults_are_an_embedded_sqlite_database_under_the_instance_folder(tmp_path: Path) -> None:
+    settings = load_settings({"CASEWAY_INSTANCE_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'caseway.db'}"
+    assert settings.storage_dir == tmp_path / "storage"
+    assert settings.environment == "development"
+    assert settings.secret_key == DEVELOPMENT_SECRET_KEY
+
+
+def test_postgresql_urls_are_pinned_to_psycopg_3() -> None:
+    settings = load_settings({"CASEWAY_DATABASE_URL": "postgresql://cw:pw@db.internal/caseway"})
+    assert settings.database_url == "postgresql+psycopg://cw:pw@db.internal/caseway"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "CASEWAY_DATABASE_URL is not a database URL"),
+        ("mysql://root@localhost/caseway", "Caseway supports sqlite and postgresql"),
+    ],
+)
+def test_a_bad_database_url_gives_one_clear_line(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_settings({"CASEWAY_DATABASE_URL": url})
+    assert "\n" not in str(raised.value)
+
+
+def test_production_refuses_the_development_secret_key() -> None:
+    with pytest.raises(ConfigError, match="CASEWAY_SECRET_KEY"):
+        load_settings({"CASEWAY_ENV": "production"})
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        load_settings({"CASEWAY_ENV": "production", "CASEWAY_SECRET_KEY": "short"})
+    settings = load_settings({"CASEWAY_ENV": "production", "CASEWAY_SECRET_KEY": "x" * 40})
+    assert settings.is_production
+
+
+def test_unknown_environment_and_clamd_scheme_are_refused() -> None:
+    with pytest.raises(ConfigError, match="CASEWAY_ENV"):
+        load_settings({"CASEWAY_ENV": "staging"})
+    with pytest.raises(ConfigError, match="CASEWAY_CLAMD_URL"):
+        load_settings({"CASEWAY_CLAMD_URL": "http://127.0.0.1:3310"})
+
+
+def test_dotenv_file_is_read_and_the_process_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("CASEWAY_SMTP_URL=smtp://mail.dev:2525\nCASEWAY_REDIS_URL=redis://dotenv/0\n")
+    monkeypatch.setenv("CASEWAY_DOTENV", str(dotenv))
+    monkeypatch.setenv("CASEWAY_REDIS_URL", "redis://from-environment/0")
+    settings = load_settings()
+    assert settings.smtp_url == "smtp://mail.dev:2525"
+    assert settings.redis_url == "redis://from-environment/0"
