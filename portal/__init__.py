@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 from shared.config import Settings
 from shared.web import create_app
 
 
 def create_portal(settings: Settings | None = None) -> Flask:
-    from portal.views import home
+    from portal import consent
+    from portal.views import accessibility, cookies, home
 
     app = create_app(__name__, layout="portal/layout.html", settings=settings)
-    app.register_blueprint(home.blueprint)
+    for view in (home, cookies, accessibility):
+        app.register_blueprint(view.blueprint)
+
+    @app.context_processor
+    def _cookie_banner() -> dict[str, object]:
+        return {"show_cookie_banner": not consent.choice_made(request)}
+
     return app

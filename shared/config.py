@@ -38,6 +38,9 @@ class Settings:
     secret_key: str
     smtp_url: str
     instance_dir: Path
+    session_timeout_seconds: int = 30 * 60
+    organisation_name: str = "Caseway"
+    contact_email: str = "help@caseway.example"
 
     @property
     def is_production(self) -> bool:
@@ -64,6 +67,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=env.get("CASEWAY_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
         smtp_url=env.get("CASEWAY_SMTP_URL", "smtp://127.0.0.1:8025"),
         instance_dir=instance_dir,
+        session_timeout_seconds=60 * _positive_int(env, "CASEWAY_SESSION_TIMEOUT_MINUTES", 30),
+        organisation_name=env.get("CASEWAY_ORGANISATION_NAME", "Caseway"),
+        contact_email=env.get("CASEWAY_CONTACT_EMAIL", "help@caseway.example"),
     )
     if settings.is_production and (
         settings.secret_key == DEVELOPMENT_SECRET_KEY
@@ -93,6 +99,15 @@ def normalise_database_url(raw: str) -> str:
     if url.get_backend_name() == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"{name} must be a whole number above 0, not {raw!r}")
+    return int(raw)
 
 
 def _checked_clamd_url(raw: str) -> str:

@@ -1,6 +1,7 @@
-// Progressive enhancement only: every page works without this script.
-// Loaded as a module so it needs no inline script (the pages send script-src 'self').
+// Progressive enhancement only: every page works without these scripts.
+// Loaded as modules so they need no inline script (the pages send script-src 'self').
 import { initAll } from '/static/govuk/govuk-frontend.min.js'
+import './session-timeout.mjs'
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 initAll()

@@ -17,7 +17,7 @@ from shared.config import Settings, load_settings
 from shared.db import make_engine, make_session_factory
 from shared.i18n import SHIPPED_LOCALES, select_locale, text_direction
 from shared.storage import LocalStorage
-from shared.web import errors, health
+from shared.web import errors, health, session_timeout
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -71,6 +71,7 @@ def create_app(import_name: str, *, layout: str, settings: Settings | None = Non
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_session)
     app.register_blueprint(health.blueprint)
+    session_timeout.configure(app, settings.session_timeout_seconds)
     errors.register(app)
     return app
 

@@ -78,3 +78,11 @@ def describe(violations: list[dict[str, object]]) -> str:
         f"[{v['impact']}] {v['id']}: {v['help']} {[node['target'] for node in v['nodes']]}"  # type: ignore[attr-defined]
         for v in violations
     )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.browser.pages import NOT_VISITED
+
+    terminalreporter.section("endpoints the accessibility suite does not visit")
+    for endpoint, reason in NOT_VISITED.items():
+        terminalreporter.write_line(f"{endpoint}: {reason}")

@@ -34,6 +34,7 @@ def test_stylesheet_and_script_load_and_enhance_the_page(page: Page, app_url: st
 
 
 def test_skip_link_is_the_first_thing_the_keyboard_reaches(page: Page, app_url: str) -> None:
+    page.context.add_cookies([{"name": "cookies_policy", "value": "settings-no", "url": app_url}])
     page.goto(app_url + "/")
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.getAttribute('href')")

@@ -1,0 +1,52 @@
+"""Every page of both apps, found from their URL maps, so a new page cannot escape the
+accessibility suite. A page that needs data gets it here; a page deliberately not
+visited is listed with the reason, and the suite prints that list."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+
+from flask import Flask
+
+from backoffice import create_backoffice
+from portal import create_portal
+from shared.config import load_settings
+
+# endpoint -> why the accessibility suite does not visit it
+NOT_VISITED = {
+    "static": "static files (CSS, JavaScript, images), not pages",
+    "health.healthz": "JSON for monitoring tools, not a page",
+}
+# endpoint -> builds the path of a page whose URL needs data (from fixtures)
+NEEDS_DATA: dict[str, Callable[[], str]] = {}
+
+
+def url_map_apps() -> dict[str, Flask]:
+    """The apps as built for production, only to read their URL maps."""
+    settings = load_settings({"CASEWAY_INSTANCE_DIR": tempfile.mkdtemp(prefix="caseway-urls-")})
+    return {"portal": create_portal(settings), "backoffice": create_backoffice(settings)}
+
+
+def page_endpoints(app: Flask) -> list[str]:
+    """Endpoints answering GET; POST-only ones are reached through the forms that post there."""
+    return sorted(
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or set()) and rule.endpoint not in NOT_VISITED
+    )
+
+
+def page_path(app: Flask, endpoint: str) -> str:
+    rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
+    if rule.arguments:
+        if endpoint not in NEEDS_DATA:
+            raise LookupError(
+                f"{endpoint} ({rule.rule}) needs data: add it to NEEDS_DATA or NOT_VISITED"
+            )
+        return NEEDS_DATA[endpoint]()
+    return rule.rule
+
+
+APPS = url_map_apps()
+PAGES = [(name, endpoint) for name, app in APPS.items() for endpoint in page_endpoints(app)]
