@@ -11,6 +11,8 @@ from shared.web import create_app
 def create_backoffice(settings: Settings | None = None) -> Flask:
     from backoffice.views import home
 
-    app = create_app(__name__, layout="backoffice/layout.html", settings=settings)
+    app = create_app(
+        __name__, app_name="backoffice", layout="backoffice/layout.html", settings=settings
+    )
     app.register_blueprint(home.blueprint)
     return app

@@ -9,10 +9,10 @@ from shared.web import create_app
 
 
 def create_portal(settings: Settings | None = None) -> Flask:
-    from portal import consent
     from portal.views import accessibility, cookies, home
+    from shared.web import consent
 
-    app = create_app(__name__, layout="portal/layout.html", settings=settings)
+    app = create_app(__name__, app_name="portal", layout="portal/layout.html", settings=settings)
     for view in (home, cookies, accessibility):
         app.register_blueprint(view.blueprint)
 

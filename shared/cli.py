@@ -13,7 +13,7 @@ import click
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from shared import PROJECT_ROOT
+from shared import PROJECT_ROOT, catalogs
 from shared.config import ConfigError, Settings, load_settings
 from shared.db import make_engine, make_session_factory, transaction
 from shared.jobs.queues import ALL_QUEUES
@@ -123,6 +123,51 @@ def health_command() -> None:
     for name, check in body["checks"].items():  # type: ignore[attr-defined]
         click.echo(f"{name:<9} {check['status']:<5} {check['detail']}")
     sys.exit(0 if can_serve else 1)
+
+
+@main.group()
+def i18n() -> None:
+    """Translation catalogs (see TRANSLATING.md)."""
+
+
+@i18n.command("extract")
+def i18n_extract() -> None:
+    """Collect every translatable string into translations/messages.pot."""
+    catalogs.extract()
+    click.echo(f"extracted into {catalogs.TEMPLATE}")
+
+
+@i18n.command("update")
+def i18n_update() -> None:
+    """Merge messages.pot into each shipped locale's catalog (creating missing ones)."""
+    for line in catalogs.update():
+        click.echo(line)
+
+
+@i18n.command("compile")
+def i18n_compile() -> None:
+    """Compile the catalogs to .mo files the apps read."""
+    catalogs.compile_catalogs()
+    click.echo("catalogs compiled")
+
+
+@i18n.command("status")
+def i18n_status() -> None:
+    """Per locale and app: translated, fuzzy, missing; exit 1 below a threshold."""
+    rows = catalogs.status()
+    click.echo(
+        f"{'locale':<8} {'app':<11} {'translated':>10} {'fuzzy':>6} {'missing':>8} "
+        f"{'done':>7} {'needed':>7}"
+    )
+    for row in rows:
+        needed = f"{row.threshold}%" if row.threshold is not None else "-"
+        flag = "  BELOW" if row.is_below else ""
+        click.echo(
+            f"{row.locale:<8} {row.app:<11} {row.counts.translated:>10} "
+            f"{row.counts.fuzzy:>6} {row.counts.missing:>8} "
+            f"{row.counts.percent:>6.1f}% {needed:>7}{flag}"
+        )
+    sys.exit(1 if any(row.is_below for row in rows) else 0)
 
 
 @main.command("worker")

@@ -1,21 +1,72 @@
-"""Locales Caseway ships, how a request's locale is chosen, and text direction."""
+"""Locales Caseway ships, how a request's locale is chosen, and text direction.
+
+The shipped locales and, per app, the completeness each must reach are configuration
+(translations/locales.toml): a new locale is a catalog and one line there.
+"""
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
-from babel import Locale
-from flask import current_app, request
+from babel import Locale, UnknownLocaleError
+
+from shared import PROJECT_ROOT
 
 DEFAULT_LOCALE = "en"
-# A new locale is a catalog under translations/ and one entry here.
-SHIPPED_LOCALES: tuple[str, ...] = ("en",)
+TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+LOCALES_FILE = TRANSLATIONS_DIR / "locales.toml"
+APPS = ("portal", "backoffice", "notices")
+# Chinese written in these territories uses Traditional characters by default.
+TRADITIONAL_CHINESE_TERRITORIES = frozenset({"TW", "HK", "MO"})
 
 
-def select_locale() -> str:
-    """Flask-Babel's selector: the browser's preference among the shipped locales."""
-    shipped = current_app.config.get("CASEWAY_LOCALES", SHIPPED_LOCALES)
-    return request.accept_languages.best_match(shipped) or DEFAULT_LOCALE
+@dataclass(frozen=True)
+class ShippedLocale:
+    code: str
+    thresholds: dict[str, int]  # app -> minimum percent translated
+
+    @property
+    def html_lang(self) -> str:
+        return self.code.replace("_", "-")
+
+
+@cache
+def shipped_locales(path: Path = LOCALES_FILE) -> tuple[ShippedLocale, ...]:
+    with path.open("rb") as config:
+        table = tomllib.load(config)["locales"]
+    return tuple(ShippedLocale(code, dict(apps)) for code, apps in table.items())
+
+
+def locales_for(app: str) -> tuple[str, ...]:
+    """The locales an app offers, the default first."""
+    return tuple(loc.code for loc in shipped_locales() if app in loc.thresholds)
+
+
+def negotiate(accepted: list[str], offered: tuple[str, ...]) -> str | None:
+    """The first of the browser's languages (best first) that an offered locale serves."""
+    for tag in accepted:
+        try:
+            wanted = Locale.parse(tag.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            continue
+        for code in offered:
+            if _serves(Locale.parse(code), wanted):
+                return code
+    return None
+
+
+def _serves(offered: Locale, wanted: Locale) -> bool:
+    if offered.language != wanted.language:
+        return False
+    if offered.language != "zh":
+        return True
+    script = wanted.script or (
+        "Hant" if wanted.territory in TRADITIONAL_CHINESE_TERRITORIES else "Hans"
+    )
+    return (offered.script or "Hans") == script
 
 
 @cache
@@ -27,5 +78,8 @@ def text_direction(locale: str) -> str:
 @cache
 def autonym(locale: str) -> str:
     """The language's name in itself, as a language switcher shows it."""
-    name = Locale.parse(locale).get_display_name(locale) or locale
+    parsed = Locale.parse(locale)
+    name = parsed.language_name or locale
+    if parsed.script:  # "中文" alone does not say which script
+        name = parsed.get_display_name(locale) or name
     return name[:1].upper() + name[1:]

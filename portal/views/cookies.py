@@ -14,8 +14,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from portal import consent
 from portal.forms import CookieSettingsForm
+from shared.web import consent
 
 blueprint = Blueprint("cookies", __name__)
 

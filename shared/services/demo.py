@@ -8,17 +8,13 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shared.casetypes import load_case_types
 from shared.models import Case, CaseType, Party, RoleCode, StaffUser, Team
 from shared.services import cases, parties, staff
 
 DEMO_PASSWORD = "caseway-demo"  # noqa: S105 - printed to the person running the demo
 DEMO_CITIZEN_EMAIL = "sam.citizen@example.org"
 
-CASE_TYPES = {
-    "application": ({"en": "Application"}, 20),
-    "complaint": ({"en": "Complaint"}, 10),
-    "appeal": ({"en": "Appeal"}, 20),
-}
 TEAMS = {
     "intake": "Intake",
     "permits": "Permits and licences",
@@ -91,10 +87,16 @@ def seed(session: Session) -> SeedSummary:
 
 def _case_types(session: Session) -> dict[str, CaseType]:
     found = {t.code: t for t in session.scalars(select(CaseType))}
-    for code, (labels, target_days) in CASE_TYPES.items():
-        if code not in found:
-            found[code] = CaseType(code=code, labels=labels, target_days=target_days)
-            session.add(found[code])
+    for definition in load_case_types():
+        if definition.code not in found:
+            found[definition.code] = CaseType(
+                code=definition.code,
+                labels=definition.labels,
+                target_days=definition.target_days,
+                appeal_window_days=definition.appeal_window_days,
+                workflow_version=definition.version,
+            )
+            session.add(found[definition.code])
     session.flush()
     return found
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared import PROJECT_ROOT
 from shared.config import Settings, load_settings
 from shared.db import make_engine, make_session_factory
-from shared.i18n import SHIPPED_LOCALES, select_locale, text_direction
+from shared.i18n import DEFAULT_LOCALE, autonym, locales_for, text_direction
 from shared.storage import LocalStorage
-from shared.web import errors, health, session_timeout
+from shared.web import errors, health, language, session_timeout
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -46,8 +46,13 @@ class AppServices:
     storage: LocalStorage
 
 
-def create_app(import_name: str, *, layout: str, settings: Settings | None = None) -> Flask:
-    """A Flask app with Caseway's shared wiring; each app adds its own blueprints."""
+def create_app(
+    import_name: str, *, app_name: str, layout: str, settings: Settings | None = None
+) -> Flask:
+    """A Flask app with Caseway's shared wiring; each app adds its own blueprints.
+
+    `app_name` ("portal" or "backoffice") picks the locales the app offers.
+    """
     settings = settings or load_settings()
     app = Flask(import_name, static_folder=STATIC_DIR, static_url_path="/static")
     app.config.update(
@@ -57,7 +62,8 @@ def create_app(import_name: str, *, layout: str, settings: Settings | None = Non
         SESSION_COOKIE_SECURE=settings.is_production,
         WTF_CSRF_TIME_LIMIT=None,  # the session cookie's lifetime bounds it instead
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
-        CASEWAY_LOCALES=SHIPPED_LOCALES,
+        BABEL_DEFAULT_LOCALE=DEFAULT_LOCALE,
+        CASEWAY_LOCALES=locales_for(app_name),
         CASEWAY_LAYOUT=layout,
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
     )
@@ -66,11 +72,12 @@ def create_app(import_name: str, *, layout: str, settings: Settings | None = Non
         settings, engine, make_session_factory(engine), LocalStorage(settings.storage_dir)
     )
     _configure_templates(app)
-    Babel(app, locale_selector=select_locale)
+    Babel(app, locale_selector=language.select_locale)
     CSRFProtect(app)
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_session)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(language.blueprint)
     session_timeout.configure(app, settings.session_timeout_seconds)
     errors.register(app)
     return app
@@ -96,9 +103,12 @@ def _configure_templates(app: Flask) -> None:
     def _page_globals() -> dict[str, object]:
         from flask_babel import get_locale
 
-        locale = str(get_locale() or "en")
+        locale = str(get_locale() or DEFAULT_LOCALE)
         return {
             "layout": app.config["CASEWAY_LAYOUT"],
+            "current_locale": locale,
+            "offered_locales": app.config["CASEWAY_LOCALES"],
+            "autonym": autonym,
             "html_lang": locale.replace("_", "-"),
             "html_dir": text_direction(locale),
         }

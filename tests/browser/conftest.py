@@ -81,7 +81,7 @@ def describe(violations: list[dict[str, object]]) -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from tests.browser.pages import NOT_VISITED
+    from tests.pages import NOT_VISITED
 
     terminalreporter.section("endpoints the accessibility suite does not visit")
     for endpoint, reason in NOT_VISITED.items():

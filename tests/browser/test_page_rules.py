@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page
 from portal import create_portal
 from shared.config import Settings
 from tests.browser.conftest import axe_violations, describe, serve
-from tests.browser.pages import APPS, PAGES, page_path
+from tests.pages import APPS, PAGES, page_path
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from shared.config import load_settings
 NOT_VISITED = {
     "static": "static files (CSS, JavaScript, images), not pages",
     "health.healthz": "JSON for monitoring tools, not a page",
+    "language.choose": "redirects back to the page it was chosen on; not a page itself",
 }
 # endpoint -> builds the path of a page whose URL needs data (from fixtures)
 NEEDS_DATA: dict[str, Callable[[], str]] = {}

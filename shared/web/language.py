@@ -1,0 +1,64 @@
+"""Choosing the language of the pages: an explicit choice first, then the browser's.
+
+Order: the choice made this visit (session), the signed-in citizen's Party record, the
+remembered choice (a cookie set only with consent to settings cookies), the browser's
+Accept-Language, then the default.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from shared.i18n import DEFAULT_LOCALE, negotiate
+from shared.web import consent
+
+blueprint = Blueprint("language", __name__)
+COOKIE_NAME = "locale"
+
+
+def offered_locales() -> tuple[str, ...]:
+    locales: tuple[str, ...] = current_app.config["CASEWAY_LOCALES"]
+    return locales
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector."""
+    offered = offered_locales()
+    party = g.get("party")
+    for choice in (
+        session.get("locale"),
+        party.preferred_locale if party is not None else None,
+        request.cookies.get(COOKIE_NAME),
+    ):
+        if choice in offered:
+            return str(choice)
+    accepted = [tag for tag, _quality in request.accept_languages]
+    return negotiate(accepted, offered) or DEFAULT_LOCALE
+
+
+@blueprint.get("/language/<code>")
+def choose(code: str) -> Response:
+    if code not in offered_locales():
+        abort(404)
+    session["locale"] = code
+    response = redirect(consent.safe_return_path(request.args.get("next"), url_for("home.index")))
+    if consent.remembers_settings(request):
+        response.set_cookie(
+            COOKIE_NAME,
+            code,
+            max_age=consent.ONE_YEAR_SECONDS,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response

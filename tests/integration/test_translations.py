@@ -1,0 +1,131 @@
+"""Every portal page in every shipped locale: no English left where a translation exists,
+no broken placeholder; and every catalog passes Babel's checks and its threshold."""
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+from flask import Flask
+
+from shared import catalogs
+from shared.i18n import DEFAULT_LOCALE, locales_for
+from tests.integration.test_cookies import CSRF
+from tests.pages import APPS, page_endpoints, page_path
+
+TRANSLATED_LOCALES = [code for code in locales_for("portal") if code != DEFAULT_LOCALE]
+PLACEHOLDER_LEFT_OVER = re.compile(r"%\(\w+\)[sdfr]|%[sd]\b|\{\{|\}\}|\{n\}|\)s\b")
+TAG = re.compile(r"<[^>]+>")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdfr]|%%")
+MIN_FRAGMENT = 14  # shorter English fragments ("Yes", "Beta") can occur legitimately
+
+
+class VisibleText(HTMLParser):
+    """The text a person sees or hears: text nodes and accessible attributes, not scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skipping += 1
+        for name, value in attrs:
+            if name in ("aria-label", "title", "alt", "placeholder") and value:
+                self.parts.append(value)
+            if name == "data-texts" and value:  # the timeout countdown texts
+                self.parts.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = VisibleText()
+    parser.feed(html)
+    return re.sub(r"\s+", " ", " ".join(parser.parts))
+
+
+def load_catalog(code: str) -> Catalog:
+    with catalogs.catalog_path(code).open("rb") as po:
+        return read_po(po, locale=code)
+
+
+def english_fragments(catalog: Catalog) -> list[str]:
+    """Pieces of English source text, except where the translation is rightly the same."""
+    fragments = []
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if ids[0] in strings:  # e.g. "Beta" in Welsh: the same word, on purpose
+            continue
+        for source in ids:
+            for piece in PLACEHOLDER.split(TAG.sub(" ", source)):
+                piece = re.sub(r"\s+", " ", piece).strip(" .,:")
+                if len(piece) >= MIN_FRAGMENT:
+                    fragments.append(piece)
+    return fragments
+
+
+def rendered_pages(app: Flask, code: str) -> dict[str, str]:
+    """Each page, and each form on it sent empty, as a person choosing `code` sees them."""
+    client = app.test_client()
+    client.get(f"/language/{code}")
+    pages = {}
+    for endpoint in page_endpoints(APPS["portal"]):
+        path = page_path(APPS["portal"], endpoint)
+        html = client.get(path).get_data(as_text=True)
+        pages[path] = html
+        token = CSRF.search(html)
+        if token and endpoint == "cookies.settings":
+            sent = client.post(path, data={"csrf_token": token.group(1)})
+            pages[f"{path} (sent empty)"] = sent.get_data(as_text=True)
+    return pages
+
+
+@pytest.mark.parametrize("code", TRANSLATED_LOCALES)
+def test_no_english_and_no_broken_placeholders_on_any_portal_page(
+    portal_app: Flask, code: str
+) -> None:
+    fragments = english_fragments(load_catalog(code))
+    assert len(fragments) > 50, "the catalog should have been translated"
+    for path, html in rendered_pages(portal_app, code).items():
+        assert f'lang="{code.replace("_", "-")}"' in html
+        text = visible_text(html)
+        untranslated = [f for f in fragments if f in text]
+        assert untranslated == [], f"{code} {path}: English left: {untranslated}"
+        broken = PLACEHOLDER_LEFT_OVER.findall(text)
+        assert broken == [], f"{code} {path}: broken placeholders {broken}"
+
+
+@pytest.mark.parametrize("code", TRANSLATED_LOCALES)
+def test_catalog_passes_babels_checks(code: str) -> None:
+    problems = [(message.id, errors) for message, errors in load_catalog(code).check()]
+    assert problems == []
+
+
+def test_no_shipped_locale_is_below_its_threshold() -> None:
+    below = [
+        (row.locale, row.app, f"{row.counts.percent:.1f}%")
+        for row in catalogs.status()
+        if row.is_below
+    ]
+    assert below == []
+
+
+def test_the_template_lists_every_string_in_the_code(tmp_path: Path) -> None:
+    """messages.pot is current: a string added without `caseway i18n extract` fails here."""
+    fresh = tmp_path / "messages.pot"
+    catalogs.extract(fresh)
+    with fresh.open("rb") as new, catalogs.TEMPLATE.open("rb") as committed:
+        assert {m.id for m in read_po(new)} == {m.id for m in read_po(committed)}
