@@ -17,8 +17,8 @@ from shared import PROJECT_ROOT, catalogs
 from shared.config import ConfigError, Settings, load_settings
 from shared.db import make_engine, make_session_factory, transaction
 from shared.jobs.queues import ALL_QUEUES
-from shared.models import RoleCode
-from shared.services import demo, health, schema, staff
+from shared.models import Notice, RoleCode
+from shared.services import demo, health, notices, schema, staff
 
 
 def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -66,7 +66,7 @@ def db_current() -> None:
 
 
 def _sessions(settings: Settings) -> Any:
-    return make_session_factory(make_engine(settings.database_url))
+    return make_session_factory(make_engine(settings.database_url), redis_url=settings.redis_url)
 
 
 @main.command("seed-demo")
@@ -77,7 +77,7 @@ def seed_demo() -> None:
     if settings.is_production:
         raise click.ClickException("seed-demo adds known passwords; it will not run in production")
     with transaction(_sessions(settings)) as session:
-        summary = demo.seed(session)
+        summary = demo.seed(session, portal_url=settings.portal_url)
     click.echo(f"demo data: {summary.cases_created} cases created, {summary.cases_total} in all")
     click.echo(f"staff sign-in (password for all: {demo.DEMO_PASSWORD}):")
     for role, email in summary.staff.items():
@@ -181,6 +181,52 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     run_worker(load_settings(), queues=queues or ALL_QUEUES, burst=burst)
 
 
+@main.command("scheduler")
+@_friendly_errors
+def scheduler() -> None:
+    """Run RQ's cron scheduler for Caseway's periodic jobs (one per deployment)."""
+    from shared.jobs.schedule import build_scheduler
+
+    build_scheduler(load_settings()).start()  # type: ignore[no-untyped-call]
+
+
+@main.group("notices")
+def notices_group() -> None:
+    """Outgoing notices."""
+
+
+@notices_group.command("status")
+@_friendly_errors
+def notices_status() -> None:
+    """Count notices by delivery state and show the oldest still pending."""
+    with _sessions(load_settings())() as session:
+        summary = notices.summary(session)
+    for state, count in summary.counts.items():
+        click.echo(f"{state:<17} {count}")
+    if summary.oldest_pending_at is not None:
+        click.echo(
+            f"oldest pending since {summary.oldest_pending_at.isoformat(timespec='seconds')}"
+        )
+    for notice_id, reason in summary.needing_attention:
+        click.echo(f"needs attention: notice {notice_id}: {reason}")
+
+
+@notices_group.command("resend")
+@click.argument("notice_id", type=int)
+@_friendly_errors
+def notices_resend(notice_id: int) -> None:
+    """Send a notice again (after checking it was not delivered), with a new Message-ID."""
+    with transaction(_sessions(load_settings())) as session:
+        notice = session.get(Notice, notice_id)
+        if notice is None:
+            raise click.ClickException(f"there is no notice {notice_id}")
+        try:
+            notices.resend(session, notice=notice, actor=None)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"notice {notice_id} queued to be sent again")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--portal-port", default=5000, show_default=True)
@@ -190,7 +236,7 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
 @_friendly_errors
 def serve(host: str, portal_port: int, backoffice_port: int, no_worker: bool, debug: bool) -> None:
     """Development: the portal, the back office and a worker in one command."""
-    load_settings()  # fail here, once, on bad configuration
+    settings = load_settings()  # fail here, once, on bad configuration
     flask = [sys.executable, "-m", "flask", "--app"]
     extra = ["--debug"] if debug else []
     commands = [
@@ -199,9 +245,24 @@ def serve(host: str, portal_port: int, backoffice_port: int, no_worker: bool, de
     ]
     if not no_worker:
         commands.append([sys.executable, "-m", "shared.cli", "worker"])
+        commands.append([sys.executable, "-m", "shared.cli", "scheduler"])
+    commands.extend(_development_mail_catcher(settings))
     click.echo(f"portal:      http://{host}:{portal_port}/")
     click.echo(f"back office: http://{host}:{backoffice_port}/")
     _run_together(commands)
+
+
+def _development_mail_catcher(settings: Settings) -> list[list[str]]:
+    """Outside production, with no mail server configured, print each email to the console."""
+    from shared.notices.mail import SmtpSettings
+
+    smtp = SmtpSettings.from_url(settings.smtp_url)
+    if settings.is_production or smtp.host not in ("127.0.0.1", "localhost"):
+        return []
+    if health.port_is_open(smtp.host, smtp.port):
+        return []
+    click.echo(f"mail:        printed here (a catcher on {smtp.host}:{smtp.port})")
+    return [[sys.executable, "-m", "aiosmtpd", "-n", "-l", f"{smtp.host}:{smtp.port}"]]
 
 
 def _run_together(commands: list[list[str]]) -> None:

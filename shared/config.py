@@ -41,6 +41,8 @@ class Settings:
     session_timeout_seconds: int = 30 * 60
     organisation_name: str = "Caseway"
     contact_email: str = "help@caseway.example"
+    portal_url: str = "http://127.0.0.1:5000"
+    mail_from: str = "Caseway <noreply@caseway.example>"
 
     @property
     def is_production(self) -> bool:
@@ -70,6 +72,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         session_timeout_seconds=60 * _positive_int(env, "CASEWAY_SESSION_TIMEOUT_MINUTES", 30),
         organisation_name=env.get("CASEWAY_ORGANISATION_NAME", "Caseway"),
         contact_email=env.get("CASEWAY_CONTACT_EMAIL", "help@caseway.example"),
+        portal_url=env.get("CASEWAY_PORTAL_URL", "http://127.0.0.1:5000").rstrip("/"),
+        mail_from=env.get("CASEWAY_MAIL_FROM", "Caseway <noreply@caseway.example>"),
     )
     if settings.is_production and (
         settings.secret_key == DEVELOPMENT_SECRET_KEY

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from redis import Redis
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -96,6 +97,21 @@ def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     engine.dispose()
     yield url
     drop_database(handle)
+
+
+# A Redis database of the tests' own, emptied around each test that uses it, so a
+# developer's running worker (on database 0) never takes a test's jobs.
+TEST_REDIS_DB = 13
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    url = required_env("CASEWAY_REDIS_URL").rsplit("/", 1)[0] + f"/{TEST_REDIS_DB}"
+    connection = Redis.from_url(url)
+    connection.flushdb()
+    yield url
+    connection.flushdb()
+    connection.close()
 
 
 @pytest.fixture

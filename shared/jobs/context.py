@@ -19,7 +19,9 @@ def settings() -> Settings:
 @cache
 def sessions() -> sessionmaker[Session]:
     # Created lazily inside the work horse, so no connection is shared across a fork.
-    return make_session_factory(make_engine(settings().database_url))
+    return make_session_factory(
+        make_engine(settings().database_url), redis_url=settings().redis_url
+    )
 
 
 def storage() -> LocalStorage:

@@ -13,10 +13,14 @@ from shared.models.base import Base, enum_column, utcnow
 
 
 class NoticeState(enum.Enum):
-    PENDING = "pending"
-    SENDING = "sending"
+    PENDING = "pending"  # committed, waiting for a worker
+    SENDING = "sending"  # claimed by a worker, not yet handed to the mail server
+    TRANSMITTING = "transmitting"  # being handed over: from here a resend could duplicate
     SENT = "sent"
-    FAILED = "failed"
+    FAILED = "failed"  # refused or unreachable; RQ retries it
+    # The worker stopped while handing it over: it may have been delivered. Never resent
+    # automatically; an administrator checks and uses `caseway notices resend`.
+    DELIVERY_UNKNOWN = "delivery_unknown"
 
 
 class NoticeChannel(enum.Enum):

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from shared.models import Case, CaseType, Event, Party, StaffUser, Team
 from shared.models.base import utcnow
+from shared.notices.kinds import NoticeKind
 from shared.references import new_reference
-from shared.services import audit
+from shared.services import audit, notices
 
 SUBMITTED = "submitted"
 
@@ -23,9 +24,11 @@ def open_case(
     applicant: Party,
     summary: str,
     answers: dict[str, Any],
+    case_url: str,
     team: Team | None = None,
 ) -> Case:
-    """A new case in the first state of every workflow, with its first timeline entry."""
+    """A new case in the first state of every workflow, with its first timeline entry and
+    an acknowledgement to the applicant (`case_url`: where they can follow it)."""
     now = utcnow()
     case = Case(
         reference=_unused_reference(session),
@@ -58,6 +61,19 @@ def open_case(
         object_kind="case",
         object_id=case.reference,
         details={"case_type": case_type.code},
+    )
+    notices.create_notice(
+        session,
+        kind=NoticeKind.ACKNOWLEDGEMENT,
+        recipient=applicant,
+        case=case,
+        context={
+            "recipient_name": applicant.display_name,
+            "reference": case.reference,
+            "case_type": case_type.code,
+            "due_date": case.due_at.date().isoformat() if case.due_at else None,
+            "case_url": case_url,
+        },
     )
     return case
 

@@ -53,7 +53,7 @@ class SeedSummary:
     staff: dict[str, str] = field(default_factory=dict)
 
 
-def seed(session: Session) -> SeedSummary:
+def seed(session: Session, *, portal_url: str) -> SeedSummary:
     types = _case_types(session)
     teams = _teams(session)
     summary = SeedSummary(staff=_staff(session, teams))
@@ -77,6 +77,7 @@ def seed(session: Session) -> SeedSummary:
                 summary=summary_text,
                 answers={},
                 team=teams.get(team_code or ""),
+                case_url=f"{portal_url}/",
             )
             for state in states[1:]:
                 cases.change_state(session, case=case, to_state=state, actor=caseworker)

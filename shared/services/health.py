@@ -6,6 +6,7 @@ when Redis or clamd is down, and `/healthz` must say so.
 
 from __future__ import annotations
 
+import socket
 from dataclasses import asdict, dataclass
 
 from redis import Redis
@@ -72,6 +73,14 @@ def report(engine: Engine, redis_url: str, clamd_url: str) -> tuple[dict[str, ob
         "checks": {k: asdict(v) for k, v in checks.items()},
     }
     return body, database_up
+
+
+def port_is_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=TIMEOUT_SECONDS):
+            return True
+    except OSError:
+        return False
 
 
 def _first_line(error: BaseException) -> str:

@@ -69,7 +69,10 @@ def create_app(
     )
     engine = make_engine(settings.database_url)
     app.extensions["caseway"] = AppServices(
-        settings, engine, make_session_factory(engine), LocalStorage(settings.storage_dir)
+        settings,
+        engine,
+        make_session_factory(engine, redis_url=settings.redis_url),
+        LocalStorage(settings.storage_dir),
     )
     _configure_templates(app)
     Babel(app, locale_selector=language.select_locale)

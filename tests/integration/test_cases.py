@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.models import AuditEvent, Case, CaseType, Event, Party
+from shared.models import AuditEvent, Case, CaseType, Event, Notice, Party
 from shared.references import normalise_reference
 from shared.services import cases, parties
 
@@ -33,11 +33,16 @@ def test_opening_a_case_writes_a_public_event_and_an_audit_entry(session: Sessio
         applicant=applicant,
         summary="Parking permit",
         answers={"street": "Elm Street"},
+        case_url="http://portal.test/cases/1",
     )
     assert normalise_reference(case.reference) == case.reference
     assert case.state == "submitted"
     assert case.due_at is not None
     assert case.due_at - case.submitted_at == timedelta(days=20)
+    notice = session.scalars(select(Notice).where(Notice.case_id == case.id)).one()
+    assert notice.kind == "acknowledgement"
+    assert notice.recipient_address == "ana.silva@example.org"
+    assert notice.context["reference"] == case.reference
     event = session.scalars(select(Event).where(Event.case_id == case.id)).one()
     assert (event.kind, event.to_state, event.is_public) == ("submitted", "submitted", True)
     audit = session.scalars(select(AuditEvent).where(AuditEvent.object_kind == "case")).one()
@@ -57,6 +62,7 @@ def test_a_state_change_records_from_and_to(session: Session) -> None:
         applicant=make_party(session),
         summary="Permit",
         answers={},
+        case_url="http://portal.test/",
     )
     cases.change_state(session, case=case, to_state="triage", actor=None, is_public=False)
     cases.change_state(session, case=case, to_state="closed", actor=None)

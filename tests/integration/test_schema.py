@@ -19,7 +19,7 @@ def test_migrations_go_down_to_nothing_and_back_up(fresh_database_url: str) -> N
     from shared.db import make_engine
 
     engine = make_engine(fresh_database_url)
-    assert schema.current_revision(engine) == "0001"
+    assert schema.current_revision(engine) == schema.head_revision()
     schema.upgrade(engine, "head")  # a second upgrade changes nothing
     from alembic import command
 

@@ -12,6 +12,8 @@ from flask import Flask
 
 from shared import catalogs
 from shared.i18n import DEFAULT_LOCALE, locales_for
+from shared.notices.kinds import NoticeKind
+from shared.notices.render import render_notice
 from tests.integration.test_cookies import CSRF
 from tests.pages import APPS, page_endpoints, page_path
 
@@ -129,3 +131,23 @@ def test_the_template_lists_every_string_in_the_code(tmp_path: Path) -> None:
     catalogs.extract(fresh)
     with fresh.open("rb") as new, catalogs.TEMPLATE.open("rb") as committed:
         assert {m.id for m in read_po(new)} == {m.id for m in read_po(committed)}
+
+
+SAMPLE_CONTEXT = {
+    "recipient_name": "Ana Silva", "reference": "ABCD-2345-X", "case_type": "complaint",
+    "due_date": "2026-12-23", "respond_by": "2026-12-09", "case_url": "https://portal.example/c",
+    "link": "https://portal.example/sign-in/t", "expires_minutes": 20,
+    "appealed_reference": "WXYZ-6789-Q", "days_overdue": 3,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("code", TRANSLATED_LOCALES)
+@pytest.mark.parametrize("kind", list(NoticeKind))
+def test_every_notice_renders_in_every_locale(code: str, kind: NoticeKind) -> None:
+    fragments = english_fragments(load_catalog(code))
+    rendered = render_notice(kind, code, SAMPLE_CONTEXT)
+    for part in (rendered.subject, rendered.text, visible_text(rendered.html), rendered.portal):
+        assert part.strip()
+        assert [f for f in fragments if f in part] == [], f"{kind.value} {code}: {part}"
+        assert PLACEHOLDER_LEFT_OVER.findall(part) == []
+    assert f'<html lang="{code.replace("_", "-")}"' in rendered.html

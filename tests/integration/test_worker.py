@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from redis import Redis
 from rq.job import JobStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,19 +26,6 @@ from shared.services.documents import quarantine_upload
 from shared.storage import Area, LocalStorage
 from tests.conftest import required_env
 from tests.eicar import eicar_bytes
-
-# A Redis database of its own, so a developer's running worker cannot take the test's jobs.
-TEST_REDIS_DB = 13
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    url = required_env("CASEWAY_REDIS_URL").rsplit("/", 1)[0] + f"/{TEST_REDIS_DB}"
-    connection = Redis.from_url(url)
-    connection.flushdb()
-    yield url
-    connection.flushdb()
-    connection.close()
 
 
 @pytest.fixture

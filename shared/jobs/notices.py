@@ -1,0 +1,138 @@
+"""Sending notices by email, exactly once per notice and channel.
+
+A notice moves pending → sending (claimed atomically, so two workers never both take
+it) → transmitting (committed just before the message is handed to the mail server)
+→ sent. A worker that dies while *sending* has sent nothing, and the sweep sends the
+notice again; one that dies while *transmitting* may have delivered it, so the sweep
+marks it delivery_unknown instead of risking a second email. The idempotency key is the
+email's Message-ID, so a mail server or the recipient can also tell copies apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+
+from rq import Retry
+
+from shared.jobs import context
+from shared.jobs.queues import NOTICES, queue
+from shared.models import Notice, NoticeState
+from shared.models.base import utcnow
+from shared.notices.kinds import NoticeKind
+from shared.notices.mail import (
+    SmtpSettings,
+    build_message,
+    connect,
+    message_id_for,
+    wire_bytes,
+)
+from shared.notices.render import render_notice
+from shared.services import notices
+
+log = logging.getLogger(__name__)
+
+SEND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
+SEND_TIMEOUT_SECONDS = 120
+# Longer than a send can take (the job timeout), so a live worker is never overtaken.
+STUCK_AFTER = timedelta(seconds=SEND_TIMEOUT_SECONDS * 2)
+
+
+def enqueue_send(notice_id: int, redis_url: str | None = None) -> None:
+    queue(NOTICES, redis_url).enqueue(
+        send_notice, notice_id, retry=SEND_RETRY, job_timeout=SEND_TIMEOUT_SECONDS,
+        description=f"send notice {notice_id}",
+    )  # fmt: skip
+
+
+def send_notice(notice_id: int) -> str:
+    sessions = context.sessions()
+    with sessions() as session, session.begin():
+        if not notices.claim(session, notice_id):
+            log.info("notice %s is taken or done; nothing to send", notice_id)
+            return "skipped"
+        notice = session.get(Notice, notice_id)
+        if notice is None:
+            return "skipped"
+        message = _message_for(notice)
+    return _deliver(notice_id, message).value
+
+
+def _message_for(notice: Notice) -> EmailMessage:
+    settings = context.settings()
+    rendered = render_notice(NoticeKind(notice.kind), notice.locale, dict(notice.context))
+    return build_message(
+        rendered,
+        sender=settings.mail_from,
+        recipient=notice.recipient_address or "",
+        message_id=message_id_for(notice.idempotency_key, settings.mail_from),
+    )
+
+
+def _deliver(notice_id: int, message: EmailMessage) -> NoticeState:
+    handed_over = False
+    try:
+        client = connect(SmtpSettings.from_url(context.settings().smtp_url))
+        try:
+            client.ehlo_or_helo_if_needed()
+            client.mail(message["From"])
+            code, reply = client.rcpt(message["To"])
+            if code not in (250, 251):
+                raise smtplib.SMTPRecipientsRefused({message["To"]: (code, reply)})
+            _record(notice_id, NoticeState.TRANSMITTING)
+            handed_over = True
+            code, reply = client.data(wire_bytes(message))
+            if code != 250:
+                raise smtplib.SMTPDataError(code, reply)
+        finally:
+            _quietly_quit(client)
+    except smtplib.SMTPResponseException as refusal:  # the server answered no: not delivered
+        _record(notice_id, NoticeState.FAILED, _reason(refusal))
+        raise  # RQ's Retry tries again with backoff
+    except (smtplib.SMTPException, OSError) as error:
+        if handed_over:  # the line dropped mid-hand-over: it may have arrived
+            _record(notice_id, NoticeState.DELIVERY_UNKNOWN, _reason(error))
+            return NoticeState.DELIVERY_UNKNOWN
+        _record(notice_id, NoticeState.FAILED, _reason(error))
+        raise
+    _record(notice_id, NoticeState.SENT)
+    return NoticeState.SENT
+
+
+def _record(notice_id: int, state: NoticeState, error: str | None = None) -> None:
+    with context.sessions()() as session, session.begin():
+        notices.set_state(session, notice_id=notice_id, state=state, error=error)
+    if error:
+        log.warning("notice %s %s: %s", notice_id, state.value, error)
+
+
+def _quietly_quit(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error
+        if isinstance(text, bytes):
+            text = text.decode(errors="replace")
+        return f"{error.smtp_code} {text}"[:500]
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{code} {msg!r}" for code, msg in error.recipients.values())[:500]
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def sweep_notices(stuck_after_seconds: float | None = None) -> int:
+    """Periodic: re-enqueue what an outage or a crash left behind (see `notices.sweep`)."""
+    stuck_after = (
+        timedelta(seconds=stuck_after_seconds) if stuck_after_seconds is not None else STUCK_AFTER
+    )
+    with context.sessions()() as session, session.begin():
+        recovered = notices.sweep(session, now=utcnow(), stuck_after=stuck_after)
+    if recovered:
+        log.info("sweep re-enqueued notices %s", recovered)
+    return len(recovered)

@@ -1,0 +1,36 @@
+"""Periodic jobs, declared as data and run by RQ's cron scheduler (`caseway scheduler`).
+
+Run one scheduler per deployment; the jobs it enqueues are done by any worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rq.cron import CronScheduler
+
+from shared.config import Settings
+from shared.jobs.notices import sweep_notices
+from shared.jobs.queues import NOTICES, redis_connection
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    func: Callable[..., Any]
+    queue: str
+    every_seconds: int
+
+
+PERIODIC_JOBS = (
+    # Notices left pending by a Redis outage, or by a worker that died mid-send.
+    PeriodicJob(sweep_notices, NOTICES, every_seconds=60),
+)
+
+
+def build_scheduler(settings: Settings) -> CronScheduler:
+    scheduler = CronScheduler(connection=redis_connection(settings.redis_url))
+    for job in PERIODIC_JOBS:
+        scheduler.register(job.func, job.queue, interval=job.every_seconds, job_timeout=300)
+    return scheduler

@@ -1,0 +1,19 @@
+"""The kinds of notice Caseway sends, and who they go to."""
+
+from __future__ import annotations
+
+import enum
+
+
+class NoticeKind(enum.Enum):
+    ACKNOWLEDGEMENT = "acknowledgement"
+    SIGN_IN_LINK = "sign_in_link"
+    REQUEST_FOR_INFORMATION = "request_for_information"
+    NEW_MESSAGE = "new_message"
+    DECISION = "decision"
+    APPEAL_RECEIVED = "appeal_received"
+    CASE_CLOSED = "case_closed"
+    OVERDUE_ESCALATION = "overdue_escalation"  # to staff
+
+
+STAFF_KINDS = frozenset({NoticeKind.OVERDUE_ESCALATION})

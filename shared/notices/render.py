@@ -1,0 +1,102 @@
+"""Rendering a notice in its recipient's language, outside any Flask app (workers too).
+
+Each kind is a template in templates/notices/<kind>.html that sets `subject`,
+`paragraphs`, an optional `action` (a link) and `portal` (the short copy shown in the
+portal). The same translated strings then fill the plain-text and the HTML email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from babel.dates import format_date
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from shared import PROJECT_ROOT
+from shared.casetypes import load_case_types
+from shared.i18n import DEFAULT_LOCALE, TRANSLATIONS_DIR, locales_for, text_direction
+from shared.notices.kinds import NoticeKind
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    locale: str
+    subject: str
+    text: str
+    html: str
+    portal: str
+
+
+def notice_locale(preferred: str | None) -> str:
+    """The recipient's language if notices ship in it, else the default."""
+    return preferred if preferred in locales_for("notices") else DEFAULT_LOCALE
+
+
+def render_notice(kind: NoticeKind, locale: str, context: dict[str, Any]) -> RenderedNotice:
+    locale = notice_locale(locale)
+    env = _environment(locale)
+    values = {**context, "case_type_label": _case_type_label(context.get("case_type"), locale)}
+    module = env.get_template(f"notices/{kind.value}.html").make_module(values)
+    subject = str(getattr(module, "subject", "")).strip()
+    parts = {
+        "subject": subject,
+        "paragraphs": [str(p).strip() for p in getattr(module, "paragraphs", [])],
+        "action": getattr(module, "action", None),
+        "lang": locale.replace("_", "-"),
+        "dir": text_direction(locale),
+    }
+    return RenderedNotice(
+        locale=locale,
+        subject=subject,
+        text=env.get_template("notices/_email.txt").render(parts),
+        html=env.get_template("notices/_email.html").render(parts),
+        portal=str(getattr(module, "portal", "")).strip(),
+    )
+
+
+def warm_up() -> None:
+    """Load every locale's catalog and compile every notice template once, in a worker's
+    parent process, so each forked work horse starts with them instead of rebuilding."""
+    for locale in locales_for("notices"):
+        env = _environment(locale)
+        for kind in NoticeKind:
+            env.get_template(f"notices/{kind.value}.html")
+        env.get_template("notices/_email.txt")
+        env.get_template("notices/_email.html")
+
+
+@cache
+def _environment(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,  # a context value missing is an error, not a blank
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    translations = Translations.load(str(TRANSLATIONS_DIR), [locale])
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["long_date"] = lambda value: format_date(_as_date(value), "long", locale=locale)
+    return env
+
+
+def _as_date(value: str | date | datetime) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10])
+
+
+def _case_type_label(code: object, locale: str) -> str:
+    for case_type in load_case_types():
+        if case_type.code == code:
+            return case_type.labels.get(locale) or case_type.labels.get(DEFAULT_LOCALE, "")
+    return ""

@@ -1,0 +1,58 @@
+import pytest
+
+from shared.notices.kinds import NoticeKind
+from shared.notices.mail import SmtpSettings, build_message, message_id_for, wire_bytes
+from shared.notices.render import notice_locale, render_notice
+
+CONTEXT = {"recipient_name": "Ana Silva", "reference": "ABCD-2345-X", "case_url": "https://p/c"}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://127.0.0.1:8025", ("127.0.0.1", 8025, False, False, None, None)),
+        ("smtp://mail.internal", ("mail.internal", 25, False, False, None, None)),
+        ("smtp://u%40x:p%3Ass@relay:587?starttls=true", ("relay", 587, False, True, "u@x", "p:ss")),
+        ("smtps://user:secret@mail.example", ("mail.example", 465, True, False, "user", "secret")),
+    ],
+)
+def test_smtp_url_options(url: str, expected: tuple[object, ...]) -> None:
+    settings = SmtpSettings.from_url(url)
+    assert (settings.host, settings.port, settings.use_ssl, settings.use_starttls,
+            settings.username, settings.password) == expected  # fmt: skip
+
+
+def test_other_schemes_are_refused() -> None:
+    with pytest.raises(ValueError, match="smtp:// or smtps://"):
+        SmtpSettings.from_url("http://mail.example")
+
+
+def test_message_has_text_html_language_and_the_idempotency_key_as_message_id() -> None:
+    rendered = render_notice(NoticeKind.NEW_MESSAGE, "en", CONTEXT)
+    message_id = message_id_for("abc123", "Council <noreply@council.example>")
+    message = build_message(rendered, sender="Council <noreply@council.example>",
+                            recipient="ana@example.org", message_id=message_id)  # fmt: skip
+    assert message_id == "<abc123@council.example>"
+    assert message["Message-ID"] == message_id
+    assert message["Content-Language"] == "en"
+    assert message.get_body(("plain",)).get_content().startswith("Dear Ana Silva,")
+    assert "https://p/c" in message.get_body(("html",)).get_content()
+    wire = wire_bytes(message)
+    assert b"\r\n" in wire
+    assert b"\n" not in wire.replace(b"\r\n", b"")  # SMTP needs CRLF everywhere
+
+
+def test_a_locale_notices_do_not_ship_in_falls_back_to_english() -> None:
+    assert notice_locale("de") == "en"
+    assert notice_locale(None) == "en"
+    assert notice_locale("cy") == "cy"
+    assert render_notice(NoticeKind.CASE_CLOSED, "de", CONTEXT).subject == (
+        "Your case ABCD-2345-X is closed"
+    )
+
+
+def test_a_missing_context_value_is_an_error_not_a_blank() -> None:
+    from jinja2 import UndefinedError
+
+    with pytest.raises(UndefinedError):
+        render_notice(NoticeKind.NEW_MESSAGE, "en", {"reference": "X"})
