@@ -37,3 +37,20 @@ def register_person(
         session, actor=None, action="party.registered", object_kind="party", object_id=party.id
     )
     return party
+
+
+def set_preferred_locale(session: Session, *, party: Party, locale: str) -> None:
+    """The language a person chose: their pages and every notice sent to them from now on."""
+    if party.preferred_locale == locale:
+        return
+    previous = party.preferred_locale
+    party.preferred_locale = locale
+    audit.record(
+        session,
+        actor=party,
+        action="party.language_changed",
+        object_kind="party",
+        object_id=party.id,
+        details={"from": previous, "to": locale},
+    )
+    session.flush()

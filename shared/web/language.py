@@ -20,6 +20,8 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from shared.i18n import DEFAULT_LOCALE, negotiate
+from shared.models import Party
+from shared.services import parties
 from shared.web import consent
 
 blueprint = Blueprint("language", __name__)
@@ -51,6 +53,7 @@ def choose(code: str) -> Response:
     if code not in offered_locales():
         abort(404)
     session["locale"] = code
+    _remember_on_the_party_record(code)
     response = redirect(consent.safe_return_path(request.args.get("next"), url_for("home.index")))
     if consent.remembers_settings(request):
         response.set_cookie(
@@ -62,3 +65,18 @@ def choose(code: str) -> Response:
             samesite="Lax",
         )
     return response
+
+
+def _remember_on_the_party_record(code: str) -> None:
+    """A signed-in citizen's choice follows them to other devices and into their notices.
+    (`g.party` is set by the portal's sign-in for the request's signed-in citizen.)"""
+    party_id = getattr(g.get("party"), "id", None)
+    if party_id is None:
+        return
+    from shared.web import db_session
+
+    db = db_session()
+    with db.begin():
+        party = db.get(Party, party_id)
+        if party is not None:
+            parties.set_preferred_locale(db, party=party, locale=code)

@@ -3,8 +3,11 @@
 import pytest
 from flask import Flask, g
 from flask_babel import force_locale, gettext, ngettext
+from sqlalchemy import select
 
-from shared.models import Party
+from shared.db import transaction
+from shared.models import AuditEvent, Party
+from shared.services import parties, schema
 from tests.integration.test_cookies import CSRF
 
 LANGUAGE_LINKS = ('hreflang="cy"', 'hreflang="ar"', 'hreflang="zh-Hans"')
@@ -51,6 +54,29 @@ def test_a_signed_in_citizens_party_record_beats_cookie_and_browser(portal_app: 
 
         g.party = Party(preferred_locale="ar")
         assert select_locale() == "ar"
+
+
+def test_a_signed_in_citizens_choice_is_stored_on_their_party_record(portal_app: Flask) -> None:
+    engine = portal_app.extensions["caseway"].engine
+    schema.upgrade(engine)
+    with transaction(portal_app.extensions["caseway"].sessions) as session:
+        party_id = parties.register_person(
+            session, given_name="Ana", family_name="Silva", email="ana@example.org"
+        ).id
+
+    @portal_app.before_request
+    def _signed_in() -> None:  # stands in for the portal's sign-in, which sets g.party
+        g.party = Party(id=party_id, preferred_locale="en")
+
+    assert portal_app.test_client().get("/language/ar").status_code == 302
+    with portal_app.extensions["caseway"].sessions() as session:
+        stored = session.get(Party, party_id)
+        assert stored is not None
+        assert stored.preferred_locale == "ar"
+        changes = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "party.language_changed")
+        ).all()
+        assert [c.details for c in changes] == [{"from": "en", "to": "ar"}]
 
 
 def test_unknown_or_unoffered_language_is_not_found(
