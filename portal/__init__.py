@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from datetime import date
 
+from flask import Flask, request
+from flask_babel import format_date, get_locale
+
+from shared.casetypes import load_case_types
 from shared.config import Settings
 from shared.web import create_app
 
 
+def case_type_label(code: str) -> str:
+    """A case type's name in the page's language, from configuration."""
+    locale = str(get_locale() or "en")
+    definition = next((d for d in load_case_types() if d.code == code), None)
+    if definition is None:
+        return code
+    return definition.labels.get(locale) or definition.labels.get("en", code)
+
+
+def answer_date(value: str) -> str:
+    """An ISO date from a draft, written the way the page's language writes dates."""
+    return format_date(date.fromisoformat(value), "long")
+
+
 def create_portal(settings: Settings | None = None) -> Flask:
-    from portal.views import accessibility, cookies, home
+    from portal.views import accessibility, cookies, filing, home
     from shared.web import consent
 
     app = create_app(__name__, app_name="portal", layout="portal/layout.html", settings=settings)
-    for view in (home, cookies, accessibility):
+    for view in (home, cookies, accessibility, filing):
         app.register_blueprint(view.blueprint)
 
     @app.context_processor
     def _cookie_banner() -> dict[str, object]:
         return {"show_cookie_banner": not consent.choice_made(request)}
+
+    app.add_template_global(case_type_label)
+    app.add_template_filter(answer_date)
 
     return app

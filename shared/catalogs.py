@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po, write_po
 
 from shared import PROJECT_ROOT
 from shared.casetypes import load_case_types
+from shared.casetypes.forms import form_case_types, form_for
 from shared.i18n import APPS, DEFAULT_LOCALE, TRANSLATIONS_DIR, ShippedLocale, shipped_locales
 
 BABEL_CONFIG = TRANSLATIONS_DIR / "babel.cfg"
@@ -129,13 +130,15 @@ def completeness(catalog: Catalog) -> dict[str, Completeness]:
 
 
 def config_completeness(code: str) -> Completeness:
-    """Per-locale texts held in configuration (case type labels)."""
+    """Per-locale texts held in configuration: case type labels and form questions."""
     counts = Completeness()
-    for case_type in load_case_types():
-        if case_type.labels.get(code):
-            counts.translated += 1
-        else:
-            counts.missing += 1
+    present = [bool(case_type.labels.get(code)) for case_type in load_case_types()]
+    for case_type in form_case_types():
+        definition = form_for(case_type)
+        translated = definition.texts.get(code, {})
+        present += [bool(translated.get(key)) for key in definition.text_keys()]
+    counts.translated = sum(present)
+    counts.missing = len(present) - counts.translated
     return counts
 
 

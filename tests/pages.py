@@ -20,7 +20,14 @@ NOT_VISITED = {
     "language.choose": "redirects back to the page it was chosen on; not a page itself",
 }
 # endpoint -> builds the path of a page whose URL needs data (from fixtures)
-NEEDS_DATA: dict[str, Callable[[], str]] = {}
+NEEDS_DATA: dict[str, Callable[[], str]] = {
+    # Without a draft these show or lead to the start page; with one, the journey walk
+    # (tests/browser/test_journeys.py) checks every question page and its error state.
+    "filing.start": lambda: "/file/application/start",
+    "filing.question": lambda: "/file/application/service",
+    "filing.check": lambda: "/file/application/check",
+    "filing.done": lambda: "/file/application/done",
+}
 
 
 def url_map_apps() -> dict[str, Flask]:

@@ -4,6 +4,7 @@ from shared.models.audit import AuditEvent
 from shared.models.base import Base
 from shared.models.case import Case, CaseType, Decision, Event, Task, TaskState
 from shared.models.document import Classification, Document, ScanState
+from shared.models.draft import Draft
 from shared.models.message import Message
 from shared.models.notice import Notice, NoticeChannel, NoticeState
 from shared.models.party import Party, PartyKind
@@ -17,6 +18,7 @@ __all__ = [
     "Classification",
     "Decision",
     "Document",
+    "Draft",
     "Event",
     "Message",
     "Notice",

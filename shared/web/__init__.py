@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask, g
@@ -130,6 +132,19 @@ def db_session() -> Session:
         g.db_session = services().sessions()
     session: Session = g.db_session
     return session
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction for a use case: commit at the end, roll back on any error. What the
+    request read before (the session begins on first use) is part of the same transaction."""
+    session = db_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def _close_session(_error: BaseException | None) -> None:

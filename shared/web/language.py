@@ -73,10 +73,9 @@ def _remember_on_the_party_record(code: str) -> None:
     party_id = getattr(g.get("party"), "id", None)
     if party_id is None:
         return
-    from shared.web import db_session
+    from shared.web import unit_of_work
 
-    db = db_session()
-    with db.begin():
+    with unit_of_work() as db:
         party = db.get(Party, party_id)
         if party is not None:
             parties.set_preferred_locale(db, party=party, locale=code)

@@ -46,3 +46,16 @@ class Select(_TranslatedErrorPrefix, gov.GovSelect):
 
 class SubmitInput(gov.GovSubmitInput):
     pass
+
+
+class DateInput(_TranslatedErrorPrefix, gov.GovDateInput):
+    """GOV.UK date input with translated Day/Month/Year labels, and no crash when a
+    request carries no date parts at all (a tampered or partial POST)."""
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        if field.raw_data is not None and len(field.raw_data) != 3:
+            field.raw_data = None
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        for item, label in zip(params["items"], (_("Day"), _("Month"), _("Year")), strict=True):
+            item["label"] = label
+        return params

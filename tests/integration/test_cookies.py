@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from shared.web.consent import decode_policy
 
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:

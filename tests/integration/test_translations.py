@@ -2,6 +2,8 @@
 no broken placeholder; and every catalog passes Babel's checks and its threshold."""
 
 import re
+from collections.abc import Iterator
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -9,12 +11,17 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from flask import Flask
+from flask.testing import FlaskClient
 
+from portal import create_portal
 from shared import catalogs
+from shared.casetypes.forms import form_case_types, form_for
+from shared.config import Settings
 from shared.i18n import DEFAULT_LOCALE, locales_for
 from shared.notices.kinds import NoticeKind
 from shared.notices.render import render_notice
 from tests.integration.test_cookies import CSRF
+from tests.journeys import ANSWERS
 from tests.pages import APPS, page_endpoints, page_path
 
 TRANSLATED_LOCALES = [code for code in locales_for("portal") if code != DEFAULT_LOCALE]
@@ -79,12 +86,53 @@ def english_fragments(catalog: Catalog) -> list[str]:
     return fragments
 
 
+def journey_pages(client: FlaskClient) -> dict[str, str]:
+    """Every page of every filing journey: each question empty (its error state) and
+    answered, then check your answers and the confirmation."""
+    pages = {}
+    for case_type, answers in ANSWERS.items():
+        start = f"/file/{case_type}/start"
+        pages[start] = client.get(start).get_data(as_text=True)
+        client.post(start, data={"csrf_token": CSRF.search(pages[start]).group(1)})  # type: ignore[union-attr]
+        for slug, data in answers.items():
+            path = f"/file/{case_type}/{slug}"
+            html = client.get(path).get_data(as_text=True)
+            csrf = CSRF.search(html).group(1)  # type: ignore[union-attr]
+            pages[path] = html
+            empty = client.post(path, data={"csrf_token": csrf, "form_version": "1"})
+            if empty.status_code == 200:  # optional questions accept an empty answer
+                pages[f"{path} (sent empty)"] = empty.get_data(as_text=True)
+            client.post(path, data={"csrf_token": csrf, "form_version": "1", **data})
+        check = f"/file/{case_type}/check"
+        pages[check] = client.get(check).get_data(as_text=True)
+        client.post(check, data={"csrf_token": CSRF.search(pages[check]).group(1)})  # type: ignore[union-attr]
+        pages[f"/file/{case_type}/done"] = client.get(f"/file/{case_type}/done").get_data(
+            as_text=True
+        )
+    return pages
+
+
+def config_fragments(code: str) -> list[str]:
+    """English texts of the form definitions, except where the translation is the same."""
+    fragments = []
+    for case_type in form_case_types():
+        definition = form_for(case_type)
+        for key in definition.text_keys():
+            english = definition.text(key, DEFAULT_LOCALE)
+            translated = definition.texts.get(code, {}).get(key)
+            if translated != english and len(english) >= MIN_FRAGMENT:
+                fragments.append(english)
+    return fragments
+
+
 def rendered_pages(app: Flask, code: str) -> dict[str, str]:
     """Each page, and each form on it sent empty, as a person choosing `code` sees them."""
     client = app.test_client()
     client.get(f"/language/{code}")
-    pages = {}
+    pages = journey_pages(client)
     for endpoint in page_endpoints(APPS["portal"]):
+        if endpoint.startswith("filing."):
+            continue  # walked with a draft above
         path = page_path(APPS["portal"], endpoint)
         html = client.get(path).get_data(as_text=True)
         pages[path] = html
@@ -95,11 +143,19 @@ def rendered_pages(app: Flask, code: str) -> dict[str, str]:
     return pages
 
 
+@pytest.fixture
+def filing_portal(settings: Settings, fresh_database_url: str, redis_url: str) -> Iterator[Flask]:
+    app = create_portal(replace(settings, database_url=fresh_database_url, redis_url=redis_url))
+    yield app
+    app.extensions["caseway"].engine.dispose()
+
+
 @pytest.mark.parametrize("code", TRANSLATED_LOCALES)
 def test_no_english_and_no_broken_placeholders_on_any_portal_page(
-    portal_app: Flask, code: str
+    filing_portal: Flask, code: str
 ) -> None:
-    fragments = english_fragments(load_catalog(code))
+    portal_app = filing_portal
+    fragments = english_fragments(load_catalog(code)) + config_fragments(code)
     assert len(fragments) > 50, "the catalog should have been translated"
     for path, html in rendered_pages(portal_app, code).items():
         assert f'lang="{code.replace("_", "-")}"' in html

@@ -1,0 +1,222 @@
+"""WTForms forms built from a case type's form definition, one page at a time.
+
+Each field type maps to a GOV.UK component through govuk-frontend-wtf widgets; labels,
+hints and "not answered" messages come from the definition's texts in the page's
+language, and the format messages from the catalogs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    Field,
+    HiddenField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from shared.casetypes import forms
+from shared.casetypes.forms import ADDRESS_PARTS, FormDefinition, Page
+from shared.web import widgets
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
+ADDRESS_LABELS = {
+    "line_1": _l("Address line 1"),
+    "line_2": _l("Address line 2 (optional)"),
+    "town": _l("Town or city"),
+    "postcode": _l("Postcode (optional)"),
+}
+
+
+class QuestionPage(FlaskForm):
+    # The version the page was drawn from: a stale or tampered page is noticed on submit.
+    form_version = HiddenField()
+
+
+def no_control_characters(_form: FlaskForm, field: Field) -> None:
+    if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError(
+            _("Remove the characters that cannot be shown, such as control characters")
+        )
+
+
+def past_date(_form: FlaskForm, field: Field) -> None:
+    if field.data is not None and field.data >= date.today():
+        raise ValidationError(_("The date must be in the past"))
+
+
+class RealDateField(DateField):
+    """Day, month and year in three boxes; "31 2 2026" is refused as not a real date."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not any(part.strip() for part in valuelist):
+            self.data = None
+            return
+        try:
+            day, month, year = (int(part) for part in valuelist)
+            self.data = date(year, month, day)
+        except (ValueError, TypeError):
+            self.data = None
+            raise ValueError(_("Enter a real date, like 27 3 2026")) from None
+
+
+def page_form(definition: FormDefinition, page: Page, locale: str) -> type[QuestionPage]:
+    attributes: dict[str, Any] = {}
+    for question in page.fields:
+        attributes.update(_fields_for(definition, question, locale))
+    return type(f"Page_{page.slug.replace('-', '_')}", (QuestionPage,), attributes)
+
+
+@dataclass(frozen=True)
+class _Question:
+    """A definition field with its texts in the page's language, and its common checks."""
+
+    field: forms.Field
+    label: str
+    hint: str | None
+    required_message: str
+    checks: list[Any]
+
+
+def _fields_for(definition: FormDefinition, question: forms.Field, locale: str) -> dict[str, Field]:
+    def text(suffix: str) -> str:
+        return definition.text(f"{question.name}.{suffix}", locale)
+
+    needed = InputRequired(text("required")) if question.required else Optional()
+    checks: list[Any] = [needed, no_control_characters]
+    if question.max_length:
+        limit = _("Enter %(max)d characters or fewer", max=question.max_length)
+        checks.append(Length(max=question.max_length, message=limit))
+    q = _Question(question, text("label"), text("hint") or None, text("required"), checks)
+    if question.type == "address":
+        return _address_fields(question, q.required_message)
+    options = {v: text(f"option.{v}") or _yes_no(v) for v in question.options}
+    return {question.name: _BUILDERS[question.type](q, options)}
+
+
+def _text(q: _Question, _options: dict[str, str]) -> Field:
+    return StringField(q.label, q.checks, description=q.hint, widget=widgets.TextInput())
+
+
+def _long_text(q: _Question, _options: dict[str, str]) -> Field:
+    return TextAreaField(q.label, q.checks, description=q.hint, widget=widgets.TextArea())
+
+
+def _email(q: _Question, _options: dict[str, str]) -> Field:
+    message = _("Enter an email address in the correct format, like name@example.com")
+    checks = [*q.checks, Email(message, check_deliverability=False)]
+    return EmailField(q.label, checks, description=q.hint, widget=widgets.TextInput(),
+                      render_kw={"autocomplete": "email", "spellcheck": "false"})  # fmt: skip
+
+
+def _phone(q: _Question, _options: dict[str, str]) -> Field:
+    message = _("Enter a phone number, like 01632 960 001 or +44 808 157 0192")
+    checks = [*q.checks, Regexp(PHONE, message=message)]
+    return TelField(q.label, checks, description=q.hint, widget=widgets.TextInput(),
+                    render_kw={"autocomplete": "tel"})  # fmt: skip
+
+
+def _date(q: _Question, _options: dict[str, str]) -> Field:
+    checks: list[Any] = [q.checks[0]]
+    if q.field.past_only:
+        checks.append(past_date)
+    return RealDateField(q.label, checks, description=q.hint, widget=widgets.DateInput())
+
+
+def _choice(q: _Question, options: dict[str, str]) -> Field:
+    choices = [SelectChoice(value, label) for value, label in options.items()]
+    return RadioField(q.label, [q.checks[0]], choices=choices, description=q.hint,
+                      widget=widgets.RadioInput())  # fmt: skip
+
+
+def _multi_choice(q: _Question, options: dict[str, str]) -> Field:
+    choices = [SelectChoice(value, label) for value, label in options.items()]
+    return SelectMultipleField(q.label, [q.checks[0]], choices=choices, description=q.hint,
+                               widget=widgets.CheckboxesInput())  # fmt: skip
+
+
+_BUILDERS = {
+    "text": _text,
+    "long_text": _long_text,
+    "email": _email,
+    "phone": _phone,
+    "date": _date,
+    "choice": _choice,
+    "yes_no": _choice,
+    "multi_choice": _multi_choice,
+}
+
+
+def _address_fields(question: forms.Field, required_message: str) -> dict[str, Field]:
+    fields = {}
+    for part in ADDRESS_PARTS:
+        needed = required_message if question.required and part in ("line_1", "town") else None
+        checks: list[Any] = [
+            InputRequired(needed) if needed else Optional(),
+            no_control_characters,
+            Length(max=200 if part != "postcode" else 20),
+        ]
+        fields[f"{question.name}_{part}"] = StringField(
+            ADDRESS_LABELS[part], checks, widget=widgets.TextInput()
+        )
+    return fields
+
+
+def _yes_no(value: str) -> str:
+    return _("Yes") if value == "yes" else _("No")
+
+
+def answers_from(form: QuestionPage, page: Page) -> dict[str, Any]:
+    """The page's answers as stored on the draft: JSON values only."""
+    answers: dict[str, Any] = {}
+    for question in page.fields:
+        if question.type == "address":
+            answers[question.name] = {
+                part: (getattr(form, f"{question.name}_{part}").data or "").strip()
+                for part in ADDRESS_PARTS
+            }
+            continue
+        value = getattr(form, question.name).data
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, str):
+            value = value.strip()
+        answers[question.name] = value
+    return answers
+
+
+def form_data_from(answers: dict[str, Any], page: Page) -> dict[str, Any]:
+    """What the draft holds, as the page's form expects it to be prefilled."""
+    data: dict[str, Any] = {}
+    for question in page.fields:
+        value = answers.get(question.name)
+        if question.type == "address":
+            for part in ADDRESS_PARTS:
+                data[f"{question.name}_{part}"] = (value or {}).get(part, "")
+        elif question.type == "date" and value:
+            data[question.name] = date.fromisoformat(value)
+        else:
+            data[question.name] = value
+    return data

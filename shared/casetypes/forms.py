@@ -1,0 +1,156 @@
+"""Form definitions: the questions of each case type, as versioned configuration.
+
+`forms/<case type>.toml` holds the structure (pages, fields, types, rules, conditions);
+`forms/<case type>.<locale>.toml` holds its texts in one language, keyed
+"<page>.title", "<field>.label", "<field>.hint", "<field>.required" and
+"<field>.option.<value>". A text missing in a locale falls back to English.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from shared.i18n import DEFAULT_LOCALE
+
+FORMS_DIR = Path(__file__).with_name("forms")
+FIELD_TYPES = frozenset(
+    {"text", "long_text", "email", "phone", "date", "choice", "multi_choice", "yes_no", "address"}
+)
+YES_NO = ("yes", "no")
+ADDRESS_PARTS = ("line_1", "line_2", "town", "postcode")
+
+
+class FormDefinitionError(ValueError):
+    """A form definition file is wrong; raised at load time, never while a citizen waits."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    required: bool = True
+    max_length: int | None = None
+    options: tuple[str, ...] = ()
+    past_only: bool = False  # dates: must be before today (e.g. date of birth)
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    fields: tuple[Field, ...]
+    show_if: tuple[str, str] | None = None  # (field, value): shown only when answered so
+
+    def is_shown(self, answers: dict[str, Any]) -> bool:
+        if self.show_if is None:
+            return True
+        name, value = self.show_if
+        answer = answers.get(name)
+        return value in answer if isinstance(answer, list) else answer == value
+
+
+@dataclass(frozen=True)
+class FormDefinition:
+    case_type: str
+    version: str
+    summary_field: str
+    pages: tuple[Page, ...]
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)  # locale -> key -> text
+
+    def page(self, slug: str) -> Page | None:
+        return next((page for page in self.pages if page.slug == slug), None)
+
+    def visible_pages(self, answers: dict[str, Any]) -> list[Page]:
+        return [page for page in self.pages if page.is_shown(answers)]
+
+    def next_page(self, slug: str, answers: dict[str, Any]) -> Page | None:
+        visible = self.visible_pages(answers)
+        slugs = [page.slug for page in visible]
+        if slug not in slugs:
+            return visible[0] if visible else None
+        index = slugs.index(slug)
+        return visible[index + 1] if index + 1 < len(visible) else None
+
+    def text(self, key: str, locale: str) -> str:
+        return self.texts.get(locale, {}).get(key) or self.texts[DEFAULT_LOCALE].get(key, "")
+
+    def text_keys(self) -> list[str]:
+        return sorted(self.texts[DEFAULT_LOCALE])
+
+    def unanswered(self, answers: dict[str, Any]) -> Page | None:
+        """The first visible page with a required question left unanswered."""
+        for page in self.visible_pages(answers):
+            if any(f.required and not answers.get(f.name) for f in page.fields):
+                return page
+        return None
+
+
+@cache
+def form_for(case_type: str, directory: Path = FORMS_DIR) -> FormDefinition:
+    path = directory / f"{case_type}.toml"
+    if not path.exists():
+        raise KeyError(case_type)
+    with path.open("rb") as config:
+        raw = tomllib.load(config)
+    definition = FormDefinition(
+        case_type=case_type,
+        version=str(raw["version"]),
+        summary_field=raw["summary_field"],
+        pages=tuple(_page(entry) for entry in raw["page"]),
+        texts=_texts(case_type, directory),
+    )
+    _check(definition)
+    return definition
+
+
+def form_case_types(directory: Path = FORMS_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.toml") if "." not in p.stem)
+
+
+def _page(entry: dict[str, Any]) -> Page:
+    show_if = entry.get("show_if")
+    return Page(
+        slug=entry["slug"],
+        fields=tuple(
+            Field(
+                name=f["name"],
+                type=f["type"],
+                required=f.get("required", True),
+                max_length=f.get("max_length"),
+                options=tuple(YES_NO if f["type"] == "yes_no" else f.get("options", ())),
+                past_only=f.get("past_only", False),
+            )
+            for f in entry["field"]
+        ),
+        show_if=(show_if["field"], show_if["equals"]) if show_if else None,
+    )
+
+
+def _texts(case_type: str, directory: Path) -> dict[str, dict[str, str]]:
+    texts = {}
+    for path in directory.glob(f"{case_type}.*.toml"):
+        locale = path.name.split(".")[1]
+        with path.open("rb") as config:
+            texts[locale] = {str(k): str(v) for k, v in tomllib.load(config)["text"].items()}
+    return texts
+
+
+def _check(definition: FormDefinition) -> None:
+    names = [f.name for page in definition.pages for f in page.fields]
+    if len(names) != len(set(names)):
+        raise FormDefinitionError(f"{definition.case_type}: a field name is used twice")
+    for page in definition.pages:
+        for f in page.fields:
+            if f.type not in FIELD_TYPES:
+                raise FormDefinitionError(f"{definition.case_type}: unknown type {f.type!r}")
+            if f.type in ("choice", "multi_choice") and not f.options:
+                raise FormDefinitionError(f"{definition.case_type}: {f.name} has no options")
+        if page.show_if and page.show_if[0] not in names:
+            raise FormDefinitionError(f"{definition.case_type}: {page.slug} depends on nothing")
+    if DEFAULT_LOCALE not in definition.texts:
+        raise FormDefinitionError(f"{definition.case_type}: no {DEFAULT_LOCALE} texts")
+    if definition.summary_field not in names:
+        raise FormDefinitionError(f"{definition.case_type}: summary_field is not a field")

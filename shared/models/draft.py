@@ -1,0 +1,28 @@
+"""Drafts: a citizen's answers while they fill in a form, kept until they submit.
+
+Kept in the database, not the session cookie, so long answers fit, a save-and-resume
+link can find them, and a submitted draft remembers its case (one case per draft)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.models.base import Base, utcnow
+
+
+class Draft(Base):
+    __tablename__ = "draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    case_type_code: Mapped[str] = mapped_column(String(40))
+    form_version: Mapped[str] = mapped_column(String(20))
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))

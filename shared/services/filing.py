@@ -1,0 +1,129 @@
+"""Filing a case: drafts of answers, then one transaction that creates the case.
+
+Submission matches the applicant to an existing Party only on a verified email address;
+a Party with the same name and date of birth is not merged but flagged to intake as a
+task, because a wrong merge would show one person's cases to another.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shared.casetypes.forms import FormDefinition
+from shared.models import Case, CaseType, Draft, Party, Task
+from shared.services import cases, parties
+
+
+class FormChanged(Exception):
+    """The draft was started on another version of the form than the one now in use."""
+
+
+def start_draft(session: Session, *, definition: FormDefinition, locale: str) -> Draft:
+    draft = Draft(
+        token=secrets.token_urlsafe(32),
+        case_type_code=definition.case_type,
+        form_version=definition.version,
+        locale=locale,
+        answers={},
+    )
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def find_draft(session: Session, token: str | None, *, lock: bool = False) -> Draft | None:
+    if not token:
+        return None
+    query = select(Draft).where(Draft.token == token)
+    return session.scalars(query.with_for_update() if lock else query).first()
+
+
+def record_answers(session: Session, *, draft: Draft, answers: dict[str, Any], locale: str) -> None:
+    # A new dict, so the JSON column sees the change.
+    draft.answers = {**draft.answers, **answers}
+    draft.locale = locale
+    session.flush()
+
+
+def submit(
+    session: Session,
+    *,
+    draft: Draft,
+    definition: FormDefinition,
+    case_type: CaseType,
+    case_url: str,
+) -> Case:
+    """One case per draft: submitting again (double click, refresh) returns the same case."""
+    if draft.submitted_case_id is not None:
+        existing = session.get(Case, draft.submitted_case_id)
+        if existing is not None:
+            return existing
+    if draft.form_version != definition.version:
+        raise FormChanged(draft.form_version)
+    applicant = _applicant(session, draft.answers, draft.locale)
+    case = cases.open_case(
+        session, case_type=case_type, applicant=applicant, summary=summary_of(definition, draft),
+        answers=dict(draft.answers), case_url=case_url,
+    )  # fmt: skip
+    case.form_version = draft.form_version
+    _flag_possible_duplicates(session, case=case, applicant=applicant)
+    draft.submitted_case_id = case.id
+    session.flush()
+    return case
+
+
+def summary_of(definition: FormDefinition, draft: Draft) -> str:
+    """The one-line summary staff see: the summary question's answer, in English."""
+    answer = draft.answers.get(definition.summary_field)
+    label = definition.text(f"{definition.summary_field}.option.{answer}", "en")
+    return (label or str(answer or ""))[:200]
+
+
+def _applicant(session: Session, answers: dict[str, Any], locale: str) -> Party:
+    email = (answers.get("email") or "").strip().lower() or None
+    if email:
+        verified = session.scalars(
+            select(Party).where(Party.email == email, Party.is_email_verified.is_(True))
+        ).first()
+        if verified is not None:
+            return verified
+    address = answers.get("address") or {}
+    born = answers.get("date_of_birth")
+    party = parties.register_person(
+        session,
+        given_name=answers.get("given_name", ""),
+        family_name=answers.get("family_name", ""),
+        email=email,
+        preferred_locale=locale,
+        date_of_birth=date.fromisoformat(born) if born else None,
+    )
+    party.phone = answers.get("phone") or None
+    party.address_line_1 = address.get("line_1") or None
+    party.address_line_2 = address.get("line_2") or None
+    party.address_town = address.get("town") or None
+    party.address_postcode = address.get("postcode") or None
+    return party
+
+
+def _flag_possible_duplicates(session: Session, *, case: Case, applicant: Party) -> None:
+    if applicant.date_of_birth is None or not applicant.family_name:
+        return
+    lookalikes = session.scalars(
+        select(Party).where(
+            Party.id != applicant.id,
+            Party.date_of_birth == applicant.date_of_birth,
+            func.lower(Party.family_name) == applicant.family_name.lower(),
+            func.lower(Party.given_name) == (applicant.given_name or "").lower(),
+        )
+    ).all()
+    for other in lookalikes:
+        session.add(Task(
+            case_id=case.id,
+            title=(f"Possible duplicate: {applicant.client_id} has the same name and date of "
+                   f"birth as {other.client_id}. Check before linking them."),
+        ))  # fmt: skip

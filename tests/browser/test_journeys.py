@@ -1,0 +1,148 @@
+"""Every page of every filing journey in the real browser: axe-core on each question,
+its error state and the check and confirmation pages, left to right and right to left;
+and the application completed with the keyboard alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page
+
+from portal import create_portal
+from shared.config import Settings
+from tests.browser.conftest import axe_violations, describe, serve
+from tests.browser.test_keyboard import tab_until
+from tests.journeys import ANSWERS
+
+NO_BANNER = {"name": "cookies_policy", "value": "settings-no"}
+
+
+@pytest.fixture
+def journey_url(settings: Settings, fresh_database_url: str, redis_url: str) -> Iterator[str]:
+    app: Flask = create_portal(
+        replace(settings, database_url=fresh_database_url, redis_url=redis_url)
+    )
+    yield from serve(app)
+    app.extensions["caseway"].engine.dispose()
+
+
+def answer(page: Page, data: dict[str, object]) -> None:
+    for name, value in data.items():
+        if (
+            isinstance(value, list)
+            and name.endswith(("_by", "contact_by"))
+            and not value[0].isdigit()
+        ):
+            for item in value:
+                page.locator(f"input[name={name}][value={item}]").check()
+        elif isinstance(value, list):  # day, month, year
+            for part, text in zip(("day", "month", "year"), value, strict=True):
+                page.locator(f"#{name}-{part}").fill(text)
+        elif page.locator(f"input[type=radio][name={name}]").count():
+            page.locator(f"input[name={name}][value={value}]").check()
+        else:
+            page.locator(f"[name={name}]").fill(str(value))
+
+
+def assert_accessible(page: Page, where: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"{where}\n{describe(violations)}"
+    assert page.locator("h1").count() == 1, where
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+@pytest.mark.parametrize("case_type", list(ANSWERS))
+def test_every_journey_page_and_error_state_passes_axe(
+    browser: Browser, journey_url: str, case_type: str, locale: str
+) -> None:
+    context = browser.new_context(locale=locale)
+    context.add_cookies([{**NO_BANNER, "url": journey_url}])  # type: ignore[list-item]
+    page = context.new_page()
+    page.goto(f"{journey_url}/file/{case_type}/start")
+    assert_accessible(page, "start")
+    with page.expect_navigation():
+        page.locator("button.govuk-button--start").click()
+    for slug, data in ANSWERS[case_type].items():
+        assert page.url.endswith(f"/file/{case_type}/{slug}"), (page.url, slug)
+        assert_accessible(page, slug)
+        with page.expect_navigation():
+            page.locator("main form button.govuk-button").click()  # sent empty
+        if page.locator(".govuk-error-summary").count():
+            assert_accessible(page, f"{slug} (error)")
+            assert page.evaluate("document.activeElement.closest('.govuk-error-summary') !== null")
+        else:
+            page.goto(f"{journey_url}/file/{case_type}/{slug}")
+        answer(page, data)
+        with page.expect_navigation():
+            page.locator("main form button.govuk-button").click()
+    assert page.url.endswith(f"/file/{case_type}/check")
+    assert_accessible(page, "check")
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").click()
+    assert page.url.endswith(f"/file/{case_type}/done")
+    assert_accessible(page, "done")
+    context.close()
+
+
+def type_text(page: Page, text: str) -> None:
+    page.keyboard.type(text, delay=0)
+
+
+def test_the_application_by_keyboard_alone(browser: Browser, journey_url: str) -> None:
+    context = browser.new_context()
+    context.add_cookies([{**NO_BANNER, "url": journey_url}])  # type: ignore[list-item]
+    page = context.new_page()
+    page.goto(f"{journey_url}/file/application/start")
+    tab_until(page, "el.classList.contains('govuk-button--start')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    def next_page() -> None:
+        tab_until(page, "el.tagName === 'BUTTON' && el.closest('main')")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+
+    tab_until(page, "el.name === 'service'")  # radios: Space picks the focused one
+    page.keyboard.press("Space")
+    next_page()
+    tab_until(page, "el.name === 'details'")
+    type_text(page, "A permit for Elm Street, please.")
+    next_page()
+    next_page()  # the date is optional
+    for name, text in (("given_name", "Ana"), ("family_name", "Silva"), ("date_of_birth", "14"),
+                       ("date_of_birth", "3"), ("date_of_birth", "1984")):  # fmt: skip
+        tab_until(page, f"el.name === '{name}' && !el.value")
+        type_text(page, text)
+    next_page()
+    tab_until(page, "el.name === 'email'")
+    type_text(page, "ana@example.org")
+    next_page()
+    tab_until(page, "el.name === 'address_line_1'")
+    type_text(page, "1 Elm Street")
+    tab_until(page, "el.name === 'address_town'")
+    type_text(page, "Cardiff")
+    next_page()
+    tab_until(page, "el.name === 'contact_by' && el.value === 'email'")
+    page.keyboard.press("Space")
+    tab_until(page, "el.name === 'large_print'")
+    page.keyboard.press("Space")
+    next_page()
+    assert page.url.endswith("/file/application/check")
+    assert "Resident parking permit" in page.locator("main").inner_text()
+    # Change an answer from the check page and come back to it, still by keyboard.
+    tab_until(page, "el.href && el.href.includes('/details?change=1')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_until(page, "el.name === 'details'")
+    type_text(page, " On Saturdays.")
+    next_page()
+    assert page.url.endswith("/file/application/check")
+    assert "On Saturdays." in page.locator("main").inner_text()
+    next_page()
+    assert page.url.endswith("/file/application/done")
+    assert page.locator(".govuk-panel").count() == 1
+    assert "Request sent" in page.locator(".govuk-panel__title").inner_text()
+    context.close()

@@ -1,0 +1,288 @@
+"""Filing an application and a complaint through the portal, with the real CSRF checks,
+on SQLite and PostgreSQL: every validation path, conditional pages, change links, one
+case per submission, the Party rules and the acknowledgement notice."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from portal import create_portal
+from shared.config import Settings
+from shared.models import Case, Draft, Notice, Party, Task
+from shared.services import parties
+from tests.integration.test_cookies import CSRF
+from tests.journeys import ANSWERS
+
+VALID_APPLICATION = ANSWERS["application"]
+
+
+@pytest.fixture
+def portal(settings: Settings, fresh_database_url: str, redis_url: str) -> Iterator[Flask]:
+    app = create_portal(replace(settings, database_url=fresh_database_url, redis_url=redis_url))
+    yield app
+    app.extensions["caseway"].engine.dispose()
+
+
+def token(client: FlaskClient, path: str) -> str:
+    match = CSRF.search(client.get(path).get_data(as_text=True))
+    assert match, path
+    return match.group(1)
+
+
+def post_page(client: FlaskClient, case_type: str, slug: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
+    path = f"/file/{case_type}/{slug}"
+    return client.post(path, data={"csrf_token": token(client, path), "form_version": "1", **data})
+
+
+def begin(client: FlaskClient, case_type: str = "application") -> None:
+    path = f"/file/{case_type}/start"
+    response = client.post(path, data={"csrf_token": token(client, path)})
+    assert response.status_code == 302
+
+
+def fill(
+    client: FlaskClient, pages: dict[str, dict[str, object]], case_type: str = "application"
+) -> None:
+    for slug, data in pages.items():
+        response = post_page(client, case_type, slug, data)
+        assert response.status_code == 302, (slug, errors(response.get_data(as_text=True)))
+
+
+def send(client: FlaskClient, case_type: str = "application"):  # type: ignore[no-untyped-def]
+    path = f"/file/{case_type}/check"
+    return client.post(path, data={"csrf_token": token(client, path)})
+
+
+def errors(page: str) -> list[str]:
+    return [
+        re.sub(r"\s+", " ", e).strip()
+        for e in re.findall(
+            r'<p id="[^"]*-error" class="govuk-error-message">\s*<span[^>]*>[^<]*</span>(.*?)</p>',
+            page,
+            re.S,
+        )
+    ]
+
+
+def cases_in(app: Flask) -> list[Case]:
+    with app.extensions["caseway"].sessions() as session:
+        return list(session.scalars(select(Case)))
+
+
+def test_an_application_from_start_to_confirmation(portal: Flask) -> None:
+    client = portal.test_client()
+    begin(client)
+    fill(client, VALID_APPLICATION)
+    check = client.get("/file/application/check").get_data(as_text=True)
+    for shown in (
+        "Resident parking permit",
+        "1 June 2027",
+        "June 1, 2027",
+        "1 Elm Street<br>Cardiff",
+    ):
+        if shown in check:
+            break
+    else:
+        pytest.fail("the answers are not on the check page")
+    assert "Email<br>Post" in check
+    response = send(client)
+    assert response.headers["Location"] == "/file/application/done"
+    done = client.get("/file/application/done").get_data(as_text=True)
+    (case,) = cases_in(portal)
+    assert case.reference in done
+    assert "Ana.Silva@example.org" in done  # as they typed it
+    assert case.summary == "Resident parking permit"
+    assert case.form_version == "1"
+    assert case.answers["details"] == "A permit for Elm Street, please."
+    with portal.extensions["caseway"].sessions() as session:
+        applicant = session.get(Party, case.applicant_id)
+        assert applicant is not None
+        assert (applicant.email, applicant.address_town, applicant.preferred_locale) == (
+            "ana.silva@example.org",
+            "Cardiff",
+            "en",
+        )
+        notice = session.scalars(select(Notice).where(Notice.case_id == case.id)).one()
+        assert notice.kind == "acknowledgement"
+
+
+def test_sending_twice_creates_one_case(portal: Flask) -> None:
+    client = portal.test_client()
+    begin(client)
+    fill(client, VALID_APPLICATION)
+    first, second = send(client), send(client)  # a double click, or a refresh
+    assert first.headers["Location"] == second.headers["Location"] == "/file/application/done"
+    assert len(cases_in(portal)) == 1
+    # Back to a question page after sending: the confirmation, not a second case.
+    assert client.get("/file/application/details").headers["Location"] == "/file/application/done"
+
+
+@pytest.mark.parametrize(
+    ("slug", "data", "message"),
+    [
+        ("service", {}, "Select the service you are applying for"),
+        ("details", {"details": ""}, "Tell us about your application"),
+        ("details", {"details": "x" * 2001}, "Enter 2000 characters or fewer"),
+        ("details", {"details": "bell\x07 character"}, "Remove the characters that cannot be shown"),
+        ("needed-by", {"needed_by": ["31", "2", "2027"]}, "Enter a real date, like 27 3 2026"),
+        ("needed-by", {"needed_by": ["1", "", "2027"]}, "Enter a real date, like 27 3 2026"),
+        ("about-you", {"given_name": "Ana", "family_name": "Silva", "date_of_birth": ["1", "1", "2099"]},
+         "The date must be in the past"),
+        ("about-you", {"given_name": "", "family_name": "Silva"}, "Enter your first name"),
+        ("contact", {"email": "not-an-email"}, "Enter an email address in the correct format"),
+        ("contact", {"email": "a@example.org", "phone": "call me"}, "Enter a phone number"),
+        ("address", {"address_line_1": "", "address_town": ""}, "Enter the first line of your address"),
+        ("contact-preferences", {"large_print": "no"}, "Select how you would like us to contact you"),
+        ("contact-preferences", {"contact_by": ["carrier-pigeon"], "large_print": "no"}, "valid choice"),
+    ],
+)  # fmt: skip
+def test_bad_answers_get_a_clear_message_and_keep_what_was_typed(
+    portal: Flask, slug: str, data: dict[str, object], message: str
+) -> None:
+    client = portal.test_client()
+    begin(client)
+    response = post_page(client, "application", slug, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<title>Error: " in page
+    assert 'class="govuk-error-summary"' in page
+    assert any(message in error for error in errors(page)), errors(page)
+    for value in data.values():  # what they typed is still in the form
+        for typed in value if isinstance(value, list) else [value]:
+            if (
+                typed
+                and "\x07" not in str(typed)
+                and len(str(typed)) < 100
+                and typed != "carrier-pigeon"
+            ):
+                assert f'value="{typed}"' in page or f">{typed}</textarea>" in page
+
+
+def test_a_date_error_links_to_the_day_box(portal: Flask) -> None:
+    client = portal.test_client()
+    begin(client)
+    page = post_page(client, "application", "needed-by", {"needed_by": ["31", "2", "2027"]})
+    html = page.get_data(as_text=True)
+    assert 'href="#needed_by-day"' in html
+    assert 'id="needed_by-day"' in html
+
+
+def test_unexpected_fields_and_a_tampered_form_version_do_no_harm(portal: Flask) -> None:
+    client = portal.test_client()
+    begin(client)
+    response = post_page(client, "application", "service",
+                         {"service": "blue-badge", "is_admin": "yes", "form_version": "99"})  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "This form has changed since you opened this page" in page
+    assert 'value="blue-badge" checked' in page
+    with portal.extensions["caseway"].sessions() as session:
+        draft = session.scalars(select(Draft)).one()
+        assert draft.answers == {}
+
+
+def test_a_conditional_page_appears_only_for_its_answer_and_change_links_return(
+    portal: Flask,
+) -> None:
+    client = portal.test_client()
+    begin(client)
+    fill(client, VALID_APPLICATION)
+    assert "What are you applying for?" not in client.get("/file/application/check").get_data(
+        as_text=True
+    )
+    # Change the service to "something else": the new question comes next, then back to check.
+    response = client.post("/file/application/service?change=1", data={
+        "csrf_token": token(client, "/file/application/service?change=1"), "form_version": "1",
+        "service": "other"})  # fmt: skip
+    assert response.headers["Location"] == "/file/application/other-service?change=1"
+    response = client.post("/file/application/other-service?change=1", data={
+        "csrf_token": token(client, "/file/application/other-service?change=1"),
+        "form_version": "1", "service_other": "Market stall licence"})  # fmt: skip
+    assert response.headers["Location"] == "/file/application/check"
+    assert "Market stall licence" in client.get("/file/application/check").get_data(as_text=True)
+
+
+def test_answers_survive_going_back(portal: Flask) -> None:
+    client = portal.test_client()
+    begin(client)
+    fill(client, {"service": VALID_APPLICATION["service"], "details": VALID_APPLICATION["details"]})
+    page = client.get("/file/application/details").get_data(as_text=True)
+    assert "A permit for Elm Street, please.</textarea>" in page
+    assert 'href="/file/application/service"' in page  # the back link
+
+
+def test_the_check_page_sends_people_to_what_they_have_not_answered(portal: Flask) -> None:
+    client = portal.test_client()
+    begin(client)
+    fill(client, {"service": VALID_APPLICATION["service"]})
+    assert client.get("/file/application/check").headers["Location"] == "/file/application/details"
+    assert portal.test_client().get("/file/application/check").headers["Location"] == (
+        "/file/application/start"
+    )
+
+
+def test_a_verified_email_matches_the_existing_party_and_lookalikes_are_flagged(
+    portal: Flask,
+) -> None:
+    sessions = portal.extensions["caseway"].sessions
+    with sessions() as session, session.begin():
+        known = parties.register_person(session, given_name="Ana", family_name="Silva",
+                                        email="ana.silva@example.org", is_email_verified=True)  # fmt: skip
+        known_id = known.id
+    client = portal.test_client()
+    begin(client)
+    fill(client, VALID_APPLICATION)
+    send(client)
+    (case,) = cases_in(portal)
+    assert case.applicant_id == known_id  # matched on the verified address, not duplicated
+
+    with sessions() as session, session.begin():
+        from datetime import date
+
+        parties.register_person(session, given_name="Ben", family_name="Jones", email=None,
+                                date_of_birth=date(1990, 5, 1))  # fmt: skip
+    other = portal.test_client()
+    begin(other)
+    fill(other, {**VALID_APPLICATION,
+                 "about-you": {"given_name": "Ben", "family_name": "JONES", "date_of_birth": ["1", "5", "1990"]},
+                 "contact": {"email": "ben@example.org"}})  # fmt: skip
+    send(other)
+    with sessions() as session:
+        newest = session.scalars(select(Case).order_by(Case.id.desc())).first()
+        assert newest is not None
+        tasks = session.scalars(select(Task).where(Task.case_id == newest.id)).all()
+        assert len(tasks) == 1
+        assert "Possible duplicate" in tasks[0].title
+        assert (
+            session.scalar(select(func.count(Party.id)).where(Party.family_name.ilike("jones")))
+            == 2
+        )
+
+
+def test_a_complaint_in_welsh_records_welsh_as_the_preferred_language(portal: Flask) -> None:
+    client = portal.test_client()
+    client.get("/language/cy")
+    begin(client, "complaint")
+    fill(client, ANSWERS["complaint"], case_type="complaint")
+    send(client, "complaint")
+    (case,) = cases_in(portal)
+    with portal.extensions["caseway"].sessions() as session:
+        applicant = session.get(Party, case.applicant_id)
+        assert applicant is not None
+        assert applicant.preferred_locale == "cy"
+        notice = session.scalars(select(Notice)).one()
+        assert notice.locale == "cy"
+
+
+def test_unknown_journeys_and_pages_are_not_found(portal: Flask) -> None:
+    client = portal.test_client()
+    assert client.get("/file/divorce/start").status_code == 404
+    begin(client)
+    assert client.get("/file/application/no-such-page").status_code == 404
