@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, request
+from flask import Flask, g, request, session
 from flask_babel import format_date, get_locale
 
 from shared.casetypes import load_case_types
 from shared.config import Settings
-from shared.web import create_app
+from shared.models import Party
+from shared.web import create_app, db_session
 
 
 def case_type_label(code: str) -> str:
@@ -27,18 +28,28 @@ def answer_date(value: str) -> str:
 
 
 def create_portal(settings: Settings | None = None) -> Flask:
-    from portal.views import accessibility, cookies, filing, home
+    from portal import limits, status
+    from portal.views import accessibility, cookies, filing, home, tracking
     from shared.web import consent
 
     app = create_app(__name__, app_name="portal", layout="portal/layout.html", settings=settings)
-    for view in (home, cookies, accessibility, filing):
+    for view in (home, cookies, accessibility, filing, tracking):
         app.register_blueprint(view.blueprint)
 
     @app.context_processor
     def _cookie_banner() -> dict[str, object]:
         return {"show_cookie_banner": not consent.choice_made(request)}
 
+    limits.init(app, app.extensions["caseway"].settings.redis_url)
+
+    @app.before_request
+    def _signed_in_citizen() -> None:
+        party_id = session.get("party_id")
+        g.party = db_session().get(Party, party_id) if party_id else None
+
     app.add_template_global(case_type_label)
+    app.add_template_global(status.status_text)
+    app.add_template_global(status.next_text)
     app.add_template_filter(answer_date)
 
     return app

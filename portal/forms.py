@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SubmitField
+from wtforms import EmailField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import Email, InputRequired, Length
 
-from shared.web.widgets import RadioInput, SubmitInput
+from shared.web.widgets import RadioInput, SubmitInput, TextInput
 
 
 class CookieSettingsForm(FlaskForm):
@@ -21,3 +21,40 @@ class CookieSettingsForm(FlaskForm):
         widget=RadioInput(),
     )
     submit = SubmitField(_l("Save cookie settings"), widget=SubmitInput())
+
+
+class TrackForm(FlaskForm):
+    NOT_FOUND = _l(
+        "We could not find a case with that reference number and email address. "
+        "Check both and try again."
+    )
+    reference = StringField(
+        _l("Reference number"),
+        description=_l("This is on the email we sent you, for example 7KQ4-M2XB-R."),
+        validators=[InputRequired(_l("Enter your reference number")), Length(max=40)],
+        widget=TextInput(),
+    )
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            InputRequired(_l("Enter the email address you used when you applied")),
+            Length(max=254),
+        ],
+        widget=TextInput(),
+    )
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        description=_l("We will email you a link to sign in. It works once, for 20 minutes."),
+        validators=[
+            InputRequired(_l("Enter your email address")),
+            Email(
+                _l("Enter an email address in the correct format, like name@example.com"),
+                check_deliverability=False,
+            ),
+            Length(max=254),
+        ],
+        widget=TextInput(),
+    )

@@ -115,13 +115,14 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Test settings on the real services; database is SQLite unless a test swaps it."""
+def settings(tmp_path: Path, redis_url: str) -> Settings:
+    """Test settings on the real services; database is SQLite unless a test swaps it.
+    Redis is the tests' own database, emptied for each test (rate limits start at zero)."""
     base = load_settings(
         {
             "CASEWAY_ENV": "test",
             "CASEWAY_INSTANCE_DIR": str(tmp_path / "instance"),
-            "CASEWAY_REDIS_URL": required_env("CASEWAY_REDIS_URL"),
+            "CASEWAY_REDIS_URL": redis_url,
             "CASEWAY_CLAMD_URL": required_env("CASEWAY_CLAMD_URL"),
         }
     )

@@ -27,6 +27,10 @@ NEEDS_DATA: dict[str, Callable[[], str]] = {
     "filing.question": lambda: "/file/application/service",
     "filing.check": lambda: "/file/application/check",
     "filing.done": lambda: "/file/application/done",
+    # Without a looked-up or signed-in case this is the not-found page; with one, the
+    # journey and tracking walks check it.
+    "tracking.case": lambda: "/cases/ZZZZ-ZZZZ-Z",
+    "tracking.signed_in": lambda: "/sign-in/not-a-valid-token",
 }
 
 

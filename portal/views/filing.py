@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from portal.limits import PER_CLIENT_FILING, limiter
 from portal.questions import answers_from, form_data_from, page_form
 from shared.casetypes import load_case_types
 from shared.casetypes.forms import FormDefinition, Page, form_case_types, form_for
@@ -50,6 +51,7 @@ def start(case_type: str) -> str:
 
 
 @blueprint.post("/<case_type>/start")
+@limiter.limit(PER_CLIENT_FILING)
 def begin(case_type: str) -> Response:
     definition = _definition(case_type)
     with unit_of_work() as db:

@@ -8,6 +8,7 @@ from shared.models.draft import Draft
 from shared.models.message import Message
 from shared.models.notice import Notice, NoticeChannel, NoticeState
 from shared.models.party import Party, PartyKind
+from shared.models.signin import SignInLink
 from shared.models.staff import Role, RoleCode, StaffUser, Team
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Role",
     "RoleCode",
     "ScanState",
+    "SignInLink",
     "StaffUser",
     "Task",
     "TaskState",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import asdict, dataclass
+from typing import Any, cast
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -44,7 +45,8 @@ def check_redis(redis_url: str) -> Check:
             redis_url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
         )
         client.ping()
-        version = str(client.info("server").get("redis_version", "unknown"))
+        server = cast(dict[str, Any], client.info("server"))  # sync client: a dict
+        version = str(server.get("redis_version", "unknown"))
         client.close()
     except (RedisError, OSError) as error:
         return Check("down", _first_line(error))

@@ -10,9 +10,11 @@ from dataclasses import replace
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page
+from sqlalchemy import select
 
 from portal import create_portal
 from shared.config import Settings
+from shared.models import Notice
 from tests.browser.conftest import axe_violations, describe, serve
 from tests.browser.test_keyboard import tab_until
 from tests.journeys import ANSWERS
@@ -21,22 +23,23 @@ NO_BANNER = {"name": "cookies_policy", "value": "settings-no"}
 
 
 @pytest.fixture
-def journey_url(settings: Settings, fresh_database_url: str, redis_url: str) -> Iterator[str]:
+def journey_app(settings: Settings, fresh_database_url: str, redis_url: str) -> Iterator[Flask]:
     app: Flask = create_portal(
         replace(settings, database_url=fresh_database_url, redis_url=redis_url)
     )
-    yield from serve(app)
+    yield app
     app.extensions["caseway"].engine.dispose()
+
+
+@pytest.fixture
+def journey_url(journey_app: Flask) -> Iterator[str]:
+    yield from serve(journey_app)
 
 
 def answer(page: Page, data: dict[str, object]) -> None:
     for name, value in data.items():
-        if (
-            isinstance(value, list)
-            and name.endswith(("_by", "contact_by"))
-            and not value[0].isdigit()
-        ):
-            for item in value:
+        if page.locator(f"input[type=checkbox][name={name}]").count():
+            for item in value:  # type: ignore[union-attr]
                 page.locator(f"input[name={name}][value={item}]").check()
         elif isinstance(value, list):  # day, month, year
             for part, text in zip(("day", "month", "year"), value, strict=True):
@@ -72,7 +75,10 @@ def test_every_journey_page_and_error_state_passes_axe(
             page.locator("main form button.govuk-button").click()  # sent empty
         if page.locator(".govuk-error-summary").count():
             assert_accessible(page, f"{slug} (error)")
-            assert page.evaluate("document.activeElement.closest('.govuk-error-summary') !== null")
+            # GOV.UK Frontend's script moves focus to the summary once it has run.
+            page.wait_for_function(
+                "document.activeElement.closest('.govuk-error-summary') !== null", timeout=10_000
+            )
         else:
             page.goto(f"{journey_url}/file/{case_type}/{slug}")
         answer(page, data)
@@ -145,4 +151,50 @@ def test_the_application_by_keyboard_alone(browser: Browser, journey_url: str) -
     assert page.url.endswith("/file/application/done")
     assert page.locator(".govuk-panel").count() == 1
     assert "Request sent" in page.locator(".govuk-panel__title").inner_text()
+    context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_following_a_case_passes_axe(
+    browser: Browser, journey_app: Flask, journey_url: str, locale: str
+) -> None:
+    context = browser.new_context(locale=locale)
+    context.add_cookies([{**NO_BANNER, "url": journey_url}])  # type: ignore[list-item]
+    page = context.new_page()
+    page.goto(f"{journey_url}/file/application/start")
+    with page.expect_navigation():
+        page.locator("button.govuk-button--start").click()
+    for data in ANSWERS["application"].values():
+        answer(page, data)
+        with page.expect_navigation():
+            page.locator("main form button.govuk-button").click()
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").click()
+    reference = page.locator(".caseway-reference").inner_text().strip()
+
+    page.goto(f"{journey_url}/track")
+    assert_accessible(page, "track")
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").click()
+    assert_accessible(page, "track (error)")
+    page.locator("[name=reference]").fill(reference)
+    page.locator("[name=email]").fill("Ana.Silva@example.org")
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").click()
+    assert page.url.endswith(f"/cases/{reference}")
+    assert_accessible(page, "case")
+    page.goto(f"{journey_url}/sign-in")
+    assert_accessible(page, "sign in")
+    page.locator("[name=email]").fill("ana.silva@example.org")
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").click()
+    assert_accessible(page, "check your email")
+    with journey_app.extensions["caseway"].sessions() as db:
+        link = db.scalars(select(Notice).where(Notice.kind == "sign_in_link")).one().context["link"]
+    page.goto(link)
+    assert page.url.endswith("/cases")
+    assert reference in page.locator("main").inner_text()
+    assert_accessible(page, "your cases")
+    page.goto(link)
+    assert_accessible(page, "link already used")
     context.close()

@@ -12,12 +12,14 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from portal import create_portal
 from shared import catalogs
 from shared.casetypes.forms import form_case_types, form_for
 from shared.config import Settings
 from shared.i18n import DEFAULT_LOCALE, locales_for
+from shared.models import Case, Notice
 from shared.notices.kinds import NoticeKind
 from shared.notices.render import render_notice
 from tests.integration.test_cookies import CSRF
@@ -86,6 +88,30 @@ def english_fragments(catalog: Catalog) -> list[str]:
     return fragments
 
 
+def tracking_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
+    """The filed application looked up, then the sign-in pages and the signed-in list."""
+    email = str(ANSWERS["application"]["contact"]["email"])
+    with app.extensions["caseway"].sessions() as db:
+        reference = db.scalars(select(Case.reference).order_by(Case.id)).first()
+    pages = {"/track": client.get("/track").get_data(as_text=True)}
+    csrf = CSRF.search(pages["/track"]).group(1)  # type: ignore[union-attr]
+    pages["/track (sent empty)"] = client.post("/track", data={"csrf_token": csrf}).get_data(
+        as_text=True
+    )
+    client.post("/track", data={"csrf_token": csrf, "reference": reference, "email": email})
+    pages[f"/cases/{reference}"] = client.get(f"/cases/{reference}").get_data(as_text=True)
+    pages["/sign-in"] = client.get("/sign-in").get_data(as_text=True)
+    pages["/sign-in (sent)"] = client.post(
+        "/sign-in", data={"csrf_token": csrf, "email": email}
+    ).get_data(as_text=True)
+    with app.extensions["caseway"].sessions() as db:
+        link = db.scalars(select(Notice).where(Notice.kind == "sign_in_link")).one().context["link"]
+    client.get(link)
+    pages["/cases"] = client.get("/cases").get_data(as_text=True)
+    pages["/sign-in/<used link>"] = client.get(link).get_data(as_text=True)
+    return pages
+
+
 def journey_pages(client: FlaskClient) -> dict[str, str]:
     """Every page of every filing journey: each question empty (its error state) and
     answered, then check your answers and the confirmation."""
@@ -130,9 +156,10 @@ def rendered_pages(app: Flask, code: str) -> dict[str, str]:
     client = app.test_client()
     client.get(f"/language/{code}")
     pages = journey_pages(client)
+    pages.update(tracking_pages(app, client))
     for endpoint in page_endpoints(APPS["portal"]):
-        if endpoint.startswith("filing."):
-            continue  # walked with a draft above
+        if endpoint.startswith(("filing.", "tracking.")):
+            continue  # walked with data above
         path = page_path(APPS["portal"], endpoint)
         html = client.get(path).get_data(as_text=True)
         pages[path] = html

@@ -1,0 +1,96 @@
+"""Following a case: by reference number and email without an account, or signed in
+with a one-time link to see every case the person filed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, session, url_for
+from werkzeug.wrappers import Response
+
+from portal.forms import SignInForm, TrackForm
+from portal.limits import (
+    PER_ADDRESS_SIGN_IN,
+    PER_CLIENT_LOOKUP,
+    PER_CLIENT_SIGN_IN,
+    email_in_form,
+    limiter,
+)
+from shared import access
+from shared.services import signin
+from shared.web import db_session, services, unit_of_work
+
+blueprint = Blueprint("tracking", __name__)
+
+
+@blueprint.route("/track", methods=["GET", "POST"])
+@limiter.limit(PER_CLIENT_LOOKUP, methods=["POST"])
+def track() -> str | Response:
+    form = TrackForm()
+    if form.validate_on_submit():
+        try:
+            case = access.case_by_reference_and_email(
+                db_session(), reference=form.reference.data or "", email=form.email.data or ""
+            )
+        except access.NotFound:
+            form.reference.errors = [str(TrackForm.NOT_FOUND)]
+        else:
+            session["looked_up"] = sorted({*session.get("looked_up", []), case.id})
+            return redirect(url_for(".case", reference=case.reference))
+    return render_template("portal/tracking/track.html", form=form)
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(PER_CLIENT_SIGN_IN, methods=["POST"])
+@limiter.limit(PER_ADDRESS_SIGN_IN, methods=["POST"], key_func=email_in_form)
+def sign_in() -> str | Response:
+    form = SignInForm()
+    if form.validate_on_submit():
+        with unit_of_work() as db:
+            signin.request_link(
+                db, email=form.email.data or "", secret_key=services().settings.secret_key,
+                link_for=lambda token: url_for(".signed_in", token=token, _external=True),
+            )  # fmt: skip
+        return render_template("portal/tracking/check_email.html", email=form.email.data)
+    return render_template("portal/tracking/sign_in.html", form=form)
+
+
+@blueprint.get("/sign-in/<token>")
+def signed_in(token: str) -> str | Response:
+    try:
+        with unit_of_work() as db:
+            party = signin.redeem(db, token=token, secret_key=services().settings.secret_key)
+            party_id = party.id
+    except signin.SignInProblem as problem:
+        return render_template("portal/tracking/link_problem.html", reason=problem.reason), 400  # type: ignore[return-value]
+    locale = session.get("locale")
+    session.clear()  # a new session for the signed-in person (no fixation)
+    session["party_id"] = party_id
+    if locale:
+        session["locale"] = locale
+    return redirect(url_for(".cases"))
+
+
+@blueprint.post("/sign-out")
+def sign_out() -> Response:
+    session.clear()
+    return redirect(url_for("home.index"))
+
+
+@blueprint.get("/cases")
+def cases() -> str | Response:
+    if g.get("party") is None:
+        return redirect(url_for(".sign_in"))
+    found = access.cases_of(db_session(), party=g.party)
+    return render_template("portal/tracking/cases.html", cases=found)
+
+
+@blueprint.get("/cases/<reference>")
+def case(reference: str) -> str:
+    try:
+        found = access.case_for_citizen(
+            db_session(), reference=reference, party=g.get("party"),
+            looked_up_case_ids=session.get("looked_up", []),
+        )  # fmt: skip
+    except access.NotFound:
+        abort(404)
+    timeline = access.public_timeline(db_session(), case=found)
+    return render_template("portal/tracking/case.html", case=found, timeline=timeline)

@@ -1,0 +1,169 @@
+"""Following a case: by reference and email, or signed in by a one-time link. A citizen
+only ever sees their own cases, and a guess looks exactly like a case that does not exist."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from portal import create_portal
+from shared.config import Settings
+from shared.db import transaction
+from shared.models import Event, Notice
+from shared.services import cases, parties, signin
+from shared.services.casetypes import case_type_for
+from tests.integration.test_cookies import CSRF
+
+
+@pytest.fixture
+def portal(settings: Settings, fresh_database_url: str) -> Iterator[Flask]:
+    app = create_portal(replace(settings, database_url=fresh_database_url))
+    yield app
+    app.extensions["caseway"].engine.dispose()
+
+
+def file_case(app: Flask, *, email: str, given_name: str = "Ana") -> str:
+    with transaction(app.extensions["caseway"].sessions) as session:
+        party = parties.register_person(
+            session, given_name=given_name, family_name="Silva", email=email
+        )
+        case = cases.open_case(session, case_type=case_type_for(session, "application"), applicant=party,
+                               summary="Parking permit", answers={}, case_url="http://portal/")  # fmt: skip
+        cases.change_state(session, case=case, to_state="triage", actor=None, is_public=True)
+        session.add(
+            Event(case=case, kind="note", note="Internal: applicant sounded cross", is_public=False)
+        )
+        return case.reference
+
+
+def post(client: FlaskClient, path: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
+    match = CSRF.search(client.get(path).get_data(as_text=True))
+    assert match
+    return client.post(path, data={"csrf_token": match.group(1), **data})
+
+
+def test_reference_and_email_show_the_case_and_only_its_public_history(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    client = portal.test_client()
+    typed = reference.lower().replace("-", " ")  # as people type it on the phone
+    response = post(client, "/track", {"reference": typed, "email": " ANA@example.org "})
+    assert response.headers["Location"] == f"/cases/{reference}"
+    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    assert "Being checked" in page  # the plain-language status
+    assert "Received" in page
+    assert "Internal: applicant sounded cross" not in page
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"email": "someone.else@example.org"},
+        {"reference": "ABCD-EFGH-J"},
+        {"reference": "nonsense"},
+    ],
+)
+def test_a_wrong_reference_or_email_gets_the_same_message(
+    portal: Flask, wrong: dict[str, str]
+) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    client = portal.test_client()
+    response = post(client, "/track", {"reference": reference, "email": "ana@example.org", **wrong})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "We could not find a case with that reference number and email address" in page
+    assert "<title>Error: " in page
+
+
+def test_a_case_not_looked_up_or_not_yours_is_not_found(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    client = portal.test_client()
+    assert client.get(f"/cases/{reference}").status_code == 404
+    assert client.get("/cases/ZZZZ-ZZZZ-Z").status_code == 404
+    assert client.get("/cases/1").status_code == 404  # an id is not a reference
+
+
+def sign_in_link(app: Flask, email: str) -> str:
+    with app.extensions["caseway"].sessions() as session:
+        notice = session.scalars(select(Notice).where(Notice.kind == "sign_in_link",
+                                                      Notice.recipient_address == email)).one()  # fmt: skip
+        return str(notice.context["link"])
+
+
+def test_sign_in_by_a_one_time_link_lists_every_case_and_only_yours(portal: Flask) -> None:
+    mine = [file_case(portal, email="ana@example.org") for _ in range(2)]
+    theirs = file_case(portal, email="ben@example.org", given_name="Ben")
+    client = portal.test_client()
+    page = post(client, "/sign-in", {"email": "ana@example.org"}).get_data(as_text=True)
+    assert "Check your email" in page
+    link = sign_in_link(portal, "ana@example.org")
+    assert client.get(link).headers["Location"] == "/cases"
+    listing = client.get("/cases").get_data(as_text=True)
+    assert all(reference in listing for reference in mine)
+    assert theirs not in listing
+    assert client.get(f"/cases/{mine[0]}").status_code == 200
+    assert client.get(f"/cases/{theirs}").status_code == 404  # signed in, still not yours
+    # The same link again, even from another browser, does not sign anyone in.
+    replay = portal.test_client().get(link)
+    assert replay.status_code == 400
+    assert "This link has already been used" in replay.get_data(as_text=True)
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_email(portal: Flask) -> None:
+    page = post(portal.test_client(), "/sign-in", {"email": "nobody@example.org"})
+    assert "Check your email" in page.get_data(as_text=True)
+    with portal.extensions["caseway"].sessions() as session:
+        assert session.scalars(select(Notice).where(Notice.kind == "sign_in_link")).all() == []
+
+
+def test_an_expired_or_tampered_link_does_not_sign_in(
+    portal: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file_case(portal, email="ana@example.org")
+    post(portal.test_client(), "/sign-in", {"email": "ana@example.org"})
+    link = sign_in_link(portal, "ana@example.org")
+    tampered = portal.test_client().get(link[:-3] + "abc")
+    assert tampered.status_code == 400
+    assert "has expired or is not complete" in tampered.get_data(as_text=True)
+    monkeypatch.setattr(signin, "LINK_MINUTES", 0)
+    time.sleep(1.1)
+    expired = portal.test_client().get(link)
+    assert expired.status_code == 400
+    assert "has expired" in expired.get_data(as_text=True)
+
+
+def test_sign_in_links_are_rate_limited_per_address(portal: Flask) -> None:
+    file_case(portal, email="ana@example.org")
+    statuses = []
+    for _attempt in range(4):
+        client = portal.test_client()  # a fresh "browser" each time: the limit is per address
+        statuses.append(post(client, "/sign-in", {"email": "ana@example.org"}).status_code)
+    assert statuses == [200, 200, 200, 429]
+    limited = post(portal.test_client(), "/sign-in", {"email": "ana@example.org"})
+    assert "You have made too many requests" in limited.get_data(as_text=True)
+
+
+def test_signing_out_forgets_the_person(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    client = portal.test_client()
+    post(client, "/sign-in", {"email": "ana@example.org"})
+    client.get(sign_in_link(portal, "ana@example.org"))
+    assert client.get(f"/cases/{reference}").status_code == 200
+    match = CSRF.search(client.get("/cases").get_data(as_text=True))
+    assert match
+    client.post("/sign-out", data={"csrf_token": match.group(1)})
+    assert client.get(f"/cases/{reference}").status_code == 404
+    assert client.get("/cases").headers["Location"] == "/sign-in"
+
+
+def test_looking_cases_up_is_rate_limited_per_client(portal: Flask) -> None:
+    client = portal.test_client()
+    statuses = [post(client, "/track", {"reference": "ABCD-EFGH-J", "email": "x@example.org"}).status_code
+                for _ in range(11)]  # fmt: skip
+    assert statuses[:10] == [200] * 10
+    assert statuses[10] == 429
