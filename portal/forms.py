@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, StringField, SubmitField
+from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length
 
-from shared.web.widgets import RadioInput, SubmitInput, TextInput
+from shared.web.widgets import RadioInput, SubmitInput, TextArea, TextInput
 
 
 class CookieSettingsForm(FlaskForm):
@@ -48,6 +48,34 @@ class SignInForm(FlaskForm):
     email = EmailField(
         _l("Email address"),
         description=_l("We will email you a link to sign in. It works once, for 20 minutes."),
+        validators=[
+            InputRequired(_l("Enter your email address")),
+            Email(
+                _l("Enter an email address in the correct format, like name@example.com"),
+                check_deliverability=False,
+            ),
+            Length(max=254),
+        ],
+        widget=TextInput(),
+    )
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why are you withdrawing your request?"),
+        description=_l("This helps us improve our services. We will send your reason to the team."),
+        validators=[
+            InputRequired(_l("Tell us why you are withdrawing your request")),
+            Length(max=1000, message=_l("Enter 1000 characters or fewer")),
+        ],
+        widget=TextArea(),
+    )
+
+
+class SaveForm(FlaskForm):
+    email = EmailField(
+        _l("Where should we send the link?"),
+        description=_l("We will email you a link to carry on with your form. It works for 7 days."),
         validators=[
             InputRequired(_l("Enter your email address")),
             Email(

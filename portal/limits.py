@@ -16,6 +16,7 @@ PER_CLIENT_FILING = "20 per hour"
 PER_CLIENT_SIGN_IN = "10 per 15 minutes"
 PER_ADDRESS_SIGN_IN = "3 per 15 minutes"
 PER_CLIENT_LOOKUP = "10 per 15 minutes"
+PER_ADDRESS_FILING = "10 per day"
 
 
 def email_in_form() -> str:

@@ -42,6 +42,7 @@ class Settings:
     organisation_name: str = "Caseway"
     contact_email: str = "help@caseway.example"
     portal_url: str = "http://127.0.0.1:5000"
+    backoffice_url: str = "http://127.0.0.1:5001"
     mail_from: str = "Caseway <noreply@caseway.example>"
 
     @property
@@ -73,6 +74,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         organisation_name=env.get("CASEWAY_ORGANISATION_NAME", "Caseway"),
         contact_email=env.get("CASEWAY_CONTACT_EMAIL", "help@caseway.example"),
         portal_url=env.get("CASEWAY_PORTAL_URL", "http://127.0.0.1:5000").rstrip("/"),
+        backoffice_url=env.get("CASEWAY_BACKOFFICE_URL", "http://127.0.0.1:5001").rstrip("/"),
         mail_from=env.get("CASEWAY_MAIL_FROM", "Caseway <noreply@caseway.example>"),
     )
     if settings.is_production and (

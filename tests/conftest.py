@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -114,10 +115,24 @@ def redis_url() -> Iterator[str]:
     connection.close()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database built by the migrations once, copied for each test that needs one."""
+    path = tmp_path_factory.mktemp("template") / "caseway.db"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def settings(tmp_path: Path, redis_url: str) -> Settings:
-    """Test settings on the real services; database is SQLite unless a test swaps it.
-    Redis is the tests' own database, emptied for each test (rate limits start at zero)."""
+def settings(tmp_path: Path, redis_url: str, migrated_sqlite_file: Path) -> Settings:
+    """Test settings on the real services, with a migrated SQLite database of the test's
+    own (a test may swap in PostgreSQL). Redis is the tests' own database, emptied for
+    each test (rate limits start at zero)."""
+    database = tmp_path / "instance" / "caseway.db"
+    database.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_sqlite_file, database)
     base = load_settings(
         {
             "CASEWAY_ENV": "test",

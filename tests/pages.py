@@ -31,6 +31,9 @@ NEEDS_DATA: dict[str, Callable[[], str]] = {
     # journey and tracking walks check it.
     "tracking.case": lambda: "/cases/ZZZZ-ZZZZ-Z",
     "tracking.signed_in": lambda: "/sign-in/not-a-valid-token",
+    "tracking.withdraw": lambda: "/cases/ZZZZ-ZZZZ-Z/withdraw",
+    "filing.save": lambda: "/file/application/save",
+    "filing.resume": lambda: "/file/resume/not-a-valid-token",
 }
 
 

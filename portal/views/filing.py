@@ -11,14 +11,15 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from portal.limits import PER_CLIENT_FILING, limiter
+from portal.forms import SaveForm
+from portal.limits import PER_ADDRESS_FILING, PER_CLIENT_FILING, limiter
 from portal.questions import answers_from, form_data_from, page_form
 from shared.casetypes import load_case_types
 from shared.casetypes.forms import FormDefinition, Page, form_case_types, form_for
 from shared.models import Draft
 from shared.services import filing
 from shared.services.casetypes import case_type_for
-from shared.web import db_session, unit_of_work
+from shared.web import db_session, services, unit_of_work
 
 blueprint = Blueprint("filing", __name__, url_prefix="/file")
 FORM_CHANGED = _l(
@@ -60,7 +61,17 @@ def begin(case_type: str) -> Response:
     return redirect(url_for(".question", case_type=case_type, slug=definition.pages[0].slug))
 
 
+def _draft_address() -> str:
+    """Limits on sending per email address, whichever browser or network sends them."""
+    case_type = (request.view_args or {}).get("case_type", "")
+    draft = filing.find_draft(db_session(), session.get("drafts", {}).get(case_type))
+    email = (draft.answers.get("email") or "") if draft else ""
+    return "filing-address:" + str(email).strip().lower()
+
+
 @blueprint.route("/<case_type>/check", methods=["GET", "POST"])
+@limiter.limit(PER_CLIENT_FILING, methods=["POST"])
+@limiter.limit(PER_ADDRESS_FILING, methods=["POST"], key_func=_draft_address)
 def check(case_type: str) -> str | Response:
     definition = _definition(case_type)
     draft = _draft(definition)
@@ -120,6 +131,36 @@ def done(case_type: str) -> str | Response:
     )
 
 
+@blueprint.route("/<case_type>/save", methods=["GET", "POST"])
+def save(case_type: str) -> str | Response:
+    definition = _definition(case_type)
+    draft = _draft(definition)
+    if draft is None:
+        return redirect(url_for(".start", case_type=case_type))
+    form = SaveForm(data={"email": draft.answers.get("email")})
+    if form.validate_on_submit():
+        with unit_of_work() as db:
+            filing.send_resume_link(
+                db, draft=draft, email=form.email.data or "",
+                secret_key=services().settings.secret_key,
+                link_for=lambda token: url_for(".resume", token=token, _external=True),
+            )  # fmt: skip
+        return render_template("portal/filing/saved.html", email=form.email.data)
+    return render_template("portal/filing/save.html", definition=definition, form=form)
+
+
+@blueprint.get("/resume/<token>")
+def resume(token: str) -> str | Response:
+    draft = filing.resume(db_session(), token=token, secret_key=services().settings.secret_key)
+    if draft is None:
+        return render_template("portal/filing/resume_problem.html"), 400  # type: ignore[return-value]
+    session["drafts"] = {**session.get("drafts", {}), draft.case_type_code: draft.token}
+    carry_on = form_for(draft.case_type_code).first_unvisited(draft.answers)
+    if carry_on is None:
+        return redirect(url_for(".check", case_type=draft.case_type_code))
+    return redirect(url_for(".question", case_type=draft.case_type_code, slug=carry_on.slug))
+
+
 @blueprint.route("/<case_type>/<slug>", methods=["GET", "POST"])
 def question(case_type: str, slug: str) -> str | Response:
     definition = _definition(case_type)
@@ -141,6 +182,8 @@ def question(case_type: str, slug: str) -> str | Response:
             with unit_of_work() as db:
                 answers = answers_from(form, page)
                 filing.record_answers(db, draft=draft, answers=answers, locale=_locale())
+            if request.form.get("save"):
+                return redirect(url_for(".save", case_type=case_type))
             return _onwards(definition, page, draft)
     form.form_version.data = definition.version
     return render_template(

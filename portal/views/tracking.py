@@ -3,10 +3,11 @@ with a one-time link to see every case the person filed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from portal.forms import SignInForm, TrackForm
+from portal.forms import SignInForm, TrackForm, WithdrawForm
 from portal.limits import (
     PER_ADDRESS_SIGN_IN,
     PER_CLIENT_LOOKUP,
@@ -15,10 +16,13 @@ from portal.limits import (
     limiter,
 )
 from shared import access
+from shared.models import Case
+from shared.services import cases as case_service
 from shared.services import signin
 from shared.web import db_session, services, unit_of_work
 
 blueprint = Blueprint("tracking", __name__)
+WITHDRAWN = _l("You have withdrawn your request. We have told the team handling it.")
 
 
 @blueprint.route("/track", methods=["GET", "POST"])
@@ -85,12 +89,42 @@ def cases() -> str | Response:
 
 @blueprint.get("/cases/<reference>")
 def case(reference: str) -> str:
+    found = _own_case(reference)
+    timeline = access.public_timeline(db_session(), case=found)
+    return render_template(
+        "portal/tracking/case.html",
+        case=found,
+        timeline=timeline,
+        can_withdraw=found.state in case_service.WITHDRAWABLE,
+    )
+
+
+@blueprint.route("/cases/<reference>/withdraw", methods=["GET", "POST"])
+def withdraw(reference: str) -> str | Response:
+    found = _own_case(reference)
+    if found.state not in case_service.WITHDRAWABLE:
+        abort(404)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        with unit_of_work() as db:
+            case_service.withdraw(
+                db,
+                case=found,
+                applicant=found.applicant,
+                reason=form.reason.data or "",
+                # Staff open it in the back office, which knows the case by its reference.
+                case_url=f"{services().settings.backoffice_url}/",
+            )
+        flash(str(WITHDRAWN), "success")
+        return redirect(url_for(".case", reference=found.reference))
+    return render_template("portal/tracking/withdraw.html", case=found, form=form)
+
+
+def _own_case(reference: str) -> Case:
     try:
-        found = access.case_for_citizen(
+        return access.case_for_citizen(
             db_session(), reference=reference, party=g.get("party"),
             looked_up_case_ids=session.get("looked_up", []),
         )  # fmt: skip
     except access.NotFound:
         abort(404)
-    timeline = access.public_timeline(db_session(), case=found)
-    return render_template("portal/tracking/case.html", case=found, timeline=timeline)

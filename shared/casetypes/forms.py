@@ -80,6 +80,13 @@ class FormDefinition:
     def text_keys(self) -> list[str]:
         return sorted(self.texts[DEFAULT_LOCALE])
 
+    def first_unvisited(self, answers: dict[str, Any]) -> Page | None:
+        """Where to carry on: the first visible page never answered (optional ones too)."""
+        for page in self.visible_pages(answers):
+            if any(f.name not in answers for f in page.fields):
+                return page
+        return None
+
     def unanswered(self, answers: dict[str, Any]) -> Page | None:
         """The first visible page with a required question left unanswered."""
         for page in self.visible_pages(answers):

@@ -14,6 +14,8 @@ class NoticeKind(enum.Enum):
     APPEAL_RECEIVED = "appeal_received"
     CASE_CLOSED = "case_closed"
     OVERDUE_ESCALATION = "overdue_escalation"  # to staff
+    CASE_WITHDRAWN = "case_withdrawn"  # to staff
+    RESUME_LINK = "resume_link"
 
 
-STAFF_KINDS = frozenset({NoticeKind.OVERDUE_ESCALATION})
+STAFF_KINDS = frozenset({NoticeKind.OVERDUE_ESCALATION, NoticeKind.CASE_WITHDRAWN})

@@ -121,3 +121,41 @@ def _unused_reference(session: Session) -> str:
         reference = new_reference()
         if session.scalar(select(Case.id).where(Case.reference == reference)) is None:
             return reference
+
+
+WITHDRAWABLE = frozenset({"submitted", "triage", "assigned", "in_progress", "awaiting_information"})
+
+
+class CannotWithdraw(Exception):
+    """The case is past the point where it can be withdrawn (decided, closed...)."""
+
+
+def withdraw(session: Session, *, case: Case, applicant: Party, reason: str, case_url: str) -> None:
+    """The applicant withdraws their case: a public timeline entry with their reason, and a
+    notice to whoever handles it (the caseworker, else the team)."""
+    if case.state not in WITHDRAWABLE:
+        raise CannotWithdraw(case.state)
+    from_state = case.state
+    case.state = "withdrawn"
+    case.closed_at = utcnow()
+    session.add(Event(case=case, kind="withdrawn", from_state=from_state, to_state="withdrawn",
+                      actor_party_id=applicant.id, note=reason, is_public=True))  # fmt: skip
+    audit.record(session, actor=applicant, action="case.withdrawn", object_kind="case",
+                 object_id=case.reference, details={"from": from_state})  # fmt: skip
+    for staff in _handlers(session, case):
+        notices.create_notice(
+            session, kind=NoticeKind.CASE_WITHDRAWN, recipient=staff, case=case,
+            context={"reference": case.reference, "reason": reason, "case_url": case_url},
+        )  # fmt: skip
+    session.flush()
+
+
+def _handlers(session: Session, case: Case) -> list[StaffUser]:
+    if case.assignee is not None:
+        return [case.assignee]
+    if case.team_id is None:
+        return []
+    query = select(StaffUser).where(
+        StaffUser.team_id == case.team_id, StaffUser.is_active.is_(True)
+    )
+    return list(session.scalars(query))

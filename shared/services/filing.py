@@ -8,6 +8,7 @@ task, because a wrong merge would show one person's cases to another.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from shared.casetypes.forms import FormDefinition
 from shared.models import Case, CaseType, Draft, Party, Task
-from shared.services import cases, parties
+from shared.notices.kinds import NoticeKind
+from shared.security import read_token, sign_token
+from shared.services import cases, notices, parties
 
 
 class FormChanged(Exception):
@@ -127,3 +130,30 @@ def _flag_possible_duplicates(session: Session, *, case: Case, applicant: Party)
             title=(f"Possible duplicate: {applicant.client_id} has the same name and date of "
                    f"birth as {other.client_id}. Check before linking them."),
         ))  # fmt: skip
+
+
+RESUME_PURPOSE = "resume-form"
+RESUME_DAYS = 7
+
+
+def send_resume_link(
+    session: Session, *, draft: Draft, email: str, secret_key: str, link_for: Callable[[str], str]
+) -> None:
+    """Email a signed link (valid RESUME_DAYS days) that brings this draft back."""
+    token = sign_token(secret_key, RESUME_PURPOSE, {"d": draft.token})
+    notices.create_notice_to_address(
+        session, kind=NoticeKind.RESUME_LINK, address=email, locale=draft.locale,
+        context={"link": link_for(token), "expires_days": RESUME_DAYS,
+                 "case_type": draft.case_type_code},
+    )  # fmt: skip
+
+
+def resume(session: Session, *, token: str, secret_key: str) -> Draft | None:
+    """The unsent draft a resume link names, or None if the link is bad, old or used up."""
+    payload = read_token(secret_key, RESUME_PURPOSE, token, max_age_seconds=RESUME_DAYS * 86400)
+    if not isinstance(payload, dict):
+        return None
+    draft = find_draft(session, payload.get("d"))
+    if draft is None or draft.submitted_case_id is not None:
+        return None
+    return draft

@@ -54,6 +54,25 @@ def create_notice(
     return notice
 
 
+def create_notice_to_address(
+    session: Session, *, kind: NoticeKind, address: str, locale: str, context: dict[str, Any]
+) -> Notice:
+    """A notice to an email address that is not (yet) a Party's, such as the link to a
+    form someone saved before telling us who they are."""
+    notice = Notice(
+        recipient_address=address.strip().lower(),
+        kind=kind.value,
+        channel=NoticeChannel.EMAIL,
+        locale=notice_locale(locale),
+        context=context,
+        state=NoticeState.PENDING,
+        idempotency_key=uuid.uuid4().hex,
+    )
+    session.add(notice)
+    session.flush()
+    return notice
+
+
 def claim(session: Session, notice_id: int) -> bool:
     """Atomically take a notice for sending; False if another worker has it or it is done."""
     result = session.execute(

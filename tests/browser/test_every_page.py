@@ -71,7 +71,8 @@ def test_every_form_sent_empty_gives_an_accessible_page(
             page.locator("form[method=post]").nth(index).evaluate("form => form.requestSubmit()")
         response = navigation.value
         assert response is not None
-        assert response.status in (200, 400), f"form {index} on {url}: {response.status}"
+        # The banner on a not-found page comes back to that page: 404 is its answer.
+        assert response.status in (200, 400, 404), f"form {index} on {url}: {response.status}"
         page.wait_for_load_state("load")
         assert page.locator("h1").count() == 1, f"form {index} on {url}: {page.title()}"
         violations = axe_violations(page)

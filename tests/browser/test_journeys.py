@@ -68,11 +68,16 @@ def test_every_journey_page_and_error_state_passes_axe(
     assert_accessible(page, "start")
     with page.expect_navigation():
         page.locator("button.govuk-button--start").click()
+    page.goto(f"{journey_url}/file/{case_type}/save")
+    assert_accessible(page, "save")
+    page.goto(f"{journey_url}/file/resume/not-a-valid-link")
+    assert_accessible(page, "resume (bad link)")
+    page.goto(f"{journey_url}/file/{case_type}/{next(iter(ANSWERS[case_type]))}")
     for slug, data in ANSWERS[case_type].items():
         assert page.url.endswith(f"/file/{case_type}/{slug}"), (page.url, slug)
         assert_accessible(page, slug)
         with page.expect_navigation():
-            page.locator("main form button.govuk-button").click()  # sent empty
+            page.locator("main form button.govuk-button").first.click()  # sent empty
         if page.locator(".govuk-error-summary").count():
             assert_accessible(page, f"{slug} (error)")
             # GOV.UK Frontend's script moves focus to the summary once it has run.
@@ -83,11 +88,11 @@ def test_every_journey_page_and_error_state_passes_axe(
             page.goto(f"{journey_url}/file/{case_type}/{slug}")
         answer(page, data)
         with page.expect_navigation():
-            page.locator("main form button.govuk-button").click()
+            page.locator("main form button.govuk-button").first.click()
     assert page.url.endswith(f"/file/{case_type}/check")
     assert_accessible(page, "check")
     with page.expect_navigation():
-        page.locator("main form button.govuk-button").click()
+        page.locator("main form button.govuk-button").first.click()
     assert page.url.endswith(f"/file/{case_type}/done")
     assert_accessible(page, "done")
     context.close()
@@ -167,27 +172,37 @@ def test_following_a_case_passes_axe(
     for data in ANSWERS["application"].values():
         answer(page, data)
         with page.expect_navigation():
-            page.locator("main form button.govuk-button").click()
+            page.locator("main form button.govuk-button").first.click()
     with page.expect_navigation():
-        page.locator("main form button.govuk-button").click()
+        page.locator("main form button.govuk-button").first.click()
     reference = page.locator(".caseway-reference").inner_text().strip()
 
     page.goto(f"{journey_url}/track")
     assert_accessible(page, "track")
     with page.expect_navigation():
-        page.locator("main form button.govuk-button").click()
+        page.locator("main form button.govuk-button").first.click()
     assert_accessible(page, "track (error)")
     page.locator("[name=reference]").fill(reference)
     page.locator("[name=email]").fill("Ana.Silva@example.org")
     with page.expect_navigation():
-        page.locator("main form button.govuk-button").click()
+        page.locator("main form button.govuk-button").first.click()
     assert page.url.endswith(f"/cases/{reference}")
     assert_accessible(page, "case")
+    page.goto(f"{journey_url}/cases/{reference}/withdraw")
+    assert_accessible(page, "withdraw")
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").first.click()
+    assert_accessible(page, "withdraw (error)")
+    page.locator("[name=reason]").fill("I moved house.")
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").first.click()
+    assert page.url.endswith(f"/cases/{reference}")
+    assert_accessible(page, "case (withdrawn)")
     page.goto(f"{journey_url}/sign-in")
     assert_accessible(page, "sign in")
     page.locator("[name=email]").fill("ana.silva@example.org")
     with page.expect_navigation():
-        page.locator("main form button.govuk-button").click()
+        page.locator("main form button.govuk-button").first.click()
     assert_accessible(page, "check your email")
     with journey_app.extensions["caseway"].sessions() as db:
         link = db.scalars(select(Notice).where(Notice.kind == "sign_in_link")).one().context["link"]

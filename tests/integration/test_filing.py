@@ -286,3 +286,38 @@ def test_unknown_journeys_and_pages_are_not_found(portal: Flask) -> None:
     assert client.get("/file/divorce/start").status_code == 404
     begin(client)
     assert client.get("/file/application/no-such-page").status_code == 404
+
+
+def test_save_and_come_back_later_by_a_signed_link(portal: Flask) -> None:
+    client = portal.test_client()
+    begin(client)
+    fill(client, {"service": VALID_APPLICATION["service"]})
+    saved = post_page(client, "application", "details", {"details": "Half done", "save": "yes"})
+    assert saved.headers["Location"] == "/file/application/save"
+    sent = client.post("/file/application/save", data={
+        "csrf_token": token(client, "/file/application/save"), "email": "ana@example.org"})  # fmt: skip
+    assert "We have sent a link to ana@example.org" in sent.get_data(as_text=True)
+    with portal.extensions["caseway"].sessions() as session:
+        notice = session.scalars(select(Notice).where(Notice.kind == "resume_link")).one()
+        link = notice.context["link"]
+        assert notice.recipient_address == "ana@example.org"
+    # Another browser, another day: the link brings the answers back.
+    later = portal.test_client()
+    resumed = later.get(link)
+    assert resumed.headers["Location"] == "/file/application/needed-by"
+    assert "Half done</textarea>" in later.get("/file/application/details").get_data(as_text=True)
+    assert later.get(link.replace("/resume/", "/resume/x")).status_code == 400
+    fill(later, {k: v for k, v in VALID_APPLICATION.items() if k not in ("service", "details")})
+    send(later)
+    assert later.get(link).status_code == 400  # a sent form cannot be resumed
+
+
+def test_sending_is_rate_limited_per_email_address(portal: Flask) -> None:
+    statuses = []
+    for _attempt in range(11):
+        client = portal.test_client()  # a new browser each time: the limit follows the address
+        begin(client)
+        fill(client, VALID_APPLICATION)
+        statuses.append(send(client).status_code)
+    assert statuses == [302] * 10 + [429]
+    assert len(cases_in(portal)) == 10

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal import create_portal
 from shared.config import Settings
 from shared.db import transaction
-from shared.models import Event, Notice
+from shared.models import Case, Event, Notice
 from shared.services import cases, parties, signin
 from shared.services.casetypes import case_type_for
 from tests.integration.test_cookies import CSRF
@@ -167,3 +167,47 @@ def test_looking_cases_up_is_rate_limited_per_client(portal: Flask) -> None:
                 for _ in range(11)]  # fmt: skip
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
+
+
+def test_a_citizen_can_withdraw_their_case_with_a_reason(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    with transaction(portal.extensions["caseway"].sessions) as session:
+        from shared.models import RoleCode, Team
+        from shared.services import staff
+
+        team = Team(code="permits", name="Permits")
+        session.add(team)
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        case.team = team
+        staff.create_staff_user(session, email="carlos@council.example", display_name="Carlos",
+                                password="a long password", roles=[RoleCode.CASEWORKER], team=team)  # fmt: skip
+    client = portal.test_client()
+    post(client, "/track", {"reference": reference, "email": "ana@example.org"})
+    assert "Withdraw this request" in client.get(f"/cases/{reference}").get_data(as_text=True)
+    empty = post(client, f"/cases/{reference}/withdraw", {"reason": ""})
+    assert "Tell us why you are withdrawing your request" in empty.get_data(as_text=True)
+    done = post(client, f"/cases/{reference}/withdraw", {"reason": "I moved house."})
+    assert done.headers["Location"] == f"/cases/{reference}"
+    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    assert "You have withdrawn your request" in page
+    assert "I moved house." in page  # on the timeline
+    assert "Withdraw this request" not in page
+    with portal.extensions["caseway"].sessions() as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        assert case.state == "withdrawn"
+        told = session.scalars(select(Notice).where(Notice.kind == "case_withdrawn")).one()
+        assert told.recipient_address == "carlos@council.example"
+        assert told.context["reason"] == "I moved house."
+    assert client.get(f"/cases/{reference}/withdraw").status_code == 404  # not twice
+
+
+def test_someone_elses_case_cannot_be_withdrawn(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    intruder = portal.test_client()
+    response = post(intruder, "/track", {"reference": "ABCD-EFGH-J", "email": "x@example.org"})
+    assert response.status_code == 200
+    assert intruder.get(f"/cases/{reference}/withdraw").status_code == 404
+    assert intruder.post(f"/cases/{reference}/withdraw", data={"reason": "x"}).status_code in (
+        400,
+        404,
+    )

@@ -100,6 +100,11 @@ def tracking_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
     )
     client.post("/track", data={"csrf_token": csrf, "reference": reference, "email": email})
     pages[f"/cases/{reference}"] = client.get(f"/cases/{reference}").get_data(as_text=True)
+    withdraw = f"/cases/{reference}/withdraw"
+    pages[withdraw] = client.get(withdraw).get_data(as_text=True)
+    pages[f"{withdraw} (sent empty)"] = client.post(withdraw, data={"csrf_token": csrf}).get_data(
+        as_text=True
+    )
     pages["/sign-in"] = client.get("/sign-in").get_data(as_text=True)
     pages["/sign-in (sent)"] = client.post(
         "/sign-in", data={"csrf_token": csrf, "email": email}
@@ -129,6 +134,15 @@ def journey_pages(client: FlaskClient) -> dict[str, str]:
             if empty.status_code == 200:  # optional questions accept an empty answer
                 pages[f"{path} (sent empty)"] = empty.get_data(as_text=True)
             client.post(path, data={"csrf_token": csrf, "form_version": "1", **data})
+        save = f"/file/{case_type}/save"
+        pages[save] = client.get(save).get_data(as_text=True)
+        token = CSRF.search(pages[save]).group(1)  # type: ignore[union-attr]
+        pages[f"{save} (sent)"] = client.post(
+            save, data={"csrf_token": token, "email": "a@example.org"}
+        ).get_data(as_text=True)
+        pages["/file/resume/<bad link>"] = client.get("/file/resume/not-a-token").get_data(
+            as_text=True
+        )
         check = f"/file/{case_type}/check"
         pages[check] = client.get(check).get_data(as_text=True)
         client.post(check, data={"csrf_token": CSRF.search(pages[check]).group(1)})  # type: ignore[union-attr]
@@ -220,7 +234,8 @@ SAMPLE_CONTEXT = {
     "recipient_name": "Ana Silva", "reference": "ABCD-2345-X", "case_type": "complaint",
     "due_date": "2026-12-23", "respond_by": "2026-12-09", "case_url": "https://portal.example/c",
     "link": "https://portal.example/sign-in/t", "expires_minutes": 20,
-    "appealed_reference": "WXYZ-6789-Q", "days_overdue": 3,
+    "appealed_reference": "WXYZ-6789-Q", "days_overdue": 3, "expires_days": 7,
+    "reason": "I moved house.",
 }  # fmt: skip
 
 
