@@ -44,10 +44,11 @@ class TrackForm(FlaskForm):
     )
 
 
-class SignInForm(FlaskForm):
-    email = EmailField(
-        _l("Email address"),
-        description=_l("We will email you a link to sign in. It works once, for 20 minutes."),
+def email_for_a_link(label: object, hint: object) -> EmailField:
+    """An email address we will send a link to: required, and checked for its format."""
+    return EmailField(
+        label,
+        description=hint,
         validators=[
             InputRequired(_l("Enter your email address")),
             Email(
@@ -57,6 +58,13 @@ class SignInForm(FlaskForm):
             Length(max=254),
         ],
         widget=TextInput(),
+    )
+
+
+class SignInForm(FlaskForm):
+    email = email_for_a_link(
+        _l("Email address"),
+        _l("We will email you a link to sign in. It works once, for 20 minutes."),
     )
 
 
@@ -73,16 +81,7 @@ class WithdrawForm(FlaskForm):
 
 
 class SaveForm(FlaskForm):
-    email = EmailField(
+    email = email_for_a_link(
         _l("Where should we send the link?"),
-        description=_l("We will email you a link to carry on with your form. It works for 7 days."),
-        validators=[
-            InputRequired(_l("Enter your email address")),
-            Email(
-                _l("Enter an email address in the correct format, like name@example.com"),
-                check_deliverability=False,
-            ),
-            Length(max=254),
-        ],
-        widget=TextInput(),
+        _l("We will email you a link to carry on with your form. It works for 7 days."),
     )
