@@ -25,13 +25,18 @@ blueprint = Blueprint("filing", __name__, url_prefix="/file")
 FORM_CHANGED = _l(
     "This form has changed since you started. Check your answers, then send them again."
 )
+APPEAL_CLOSED = _l("The time to appeal this decision has ended, so we could not send your appeal.")
 PAGE_CHANGED = _l(
     "This form has changed since you opened this page. Check your answer and continue."
 )
 
 
-def _definition(case_type: str) -> FormDefinition:
-    if case_type not in form_case_types():
+# Appeals start from the decided case they challenge, never from a start page.
+STARTED_FROM_A_CASE = frozenset({"appeal"})
+
+
+def _definition(case_type: str, *, starting: bool = False) -> FormDefinition:
+    if case_type not in form_case_types() or (starting and case_type in STARTED_FROM_A_CASE):
         abort(404)
     return form_for(case_type)
 
@@ -47,14 +52,22 @@ def _draft(definition: FormDefinition) -> Draft | None:
 
 @blueprint.get("/<case_type>/start")
 def start(case_type: str) -> str:
-    definition = _definition(case_type)
+    if case_type in STARTED_FROM_A_CASE:
+        # Reached from the decided case, which has already started the draft.
+        definition = _definition(case_type)
+        if _draft(definition) is None:
+            abort(404)
+        first = url_for(".question", case_type=case_type, slug=definition.pages[0].slug)
+        return render_template("portal/filing/start.html", definition=definition,
+                               locale=_locale(), continue_url=first)  # fmt: skip
+    definition = _definition(case_type, starting=True)
     return render_template("portal/filing/start.html", definition=definition, locale=_locale())
 
 
 @blueprint.post("/<case_type>/start")
 @limiter.limit(PER_CLIENT_FILING)
 def begin(case_type: str) -> Response:
-    definition = _definition(case_type)
+    definition = _definition(case_type, starting=True)
     with unit_of_work() as db:
         draft = filing.start_draft(db, definition=definition, locale=_locale())
     session["drafts"] = {**session.get("drafts", {}), case_type: draft.token}
@@ -107,6 +120,9 @@ def _submit(definition: FormDefinition, draft: Draft) -> Response:
         except filing.FormChanged:
             flash(str(FORM_CHANGED), "info")
             return redirect(url_for(".check", case_type=definition.case_type))
+        except filing.AppealWindowClosed as closed:
+            flash(str(APPEAL_CLOSED), "info")
+            return redirect(url_for("tracking.case", reference=str(closed)))
         reference = case.reference
     session["submitted"] = {**session.get("submitted", {}), definition.case_type: reference}
     return redirect(url_for(".done", case_type=definition.case_type))

@@ -4,6 +4,7 @@ with a one-time link to see every case the person filed."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -16,9 +17,10 @@ from portal.limits import (
     limiter,
 )
 from shared import access
+from shared.casetypes.forms import form_for
 from shared.models import Case
 from shared.services import cases as case_service
-from shared.services import signin
+from shared.services import decisions, filing, signin
 from shared.web import db_session, services, unit_of_work
 
 blueprint = Blueprint("tracking", __name__)
@@ -91,12 +93,31 @@ def cases() -> str | Response:
 def case(reference: str) -> str:
     found = _own_case(reference)
     timeline = access.public_timeline(db_session(), case=found)
+    decision = decisions.latest_decision(db_session(), found)
     return render_template(
         "portal/tracking/case.html",
         case=found,
         timeline=timeline,
         can_withdraw=found.state in case_service.WITHDRAWABLE,
+        appeal=decisions.appeal_window(found, decision) if decision else None,
     )
+
+
+@blueprint.post("/cases/<reference>/appeal")
+def appeal(reference: str) -> str | Response:
+    """Start an appeal against the case's decision, inside the case type's window."""
+    found = _own_case(reference)
+    decision = decisions.latest_decision(db_session(), found)
+    if decision is None:
+        abort(404)
+    window = decisions.appeal_window(found, decision)
+    if not window.is_open:
+        return render_template("portal/tracking/appeal_closed.html", case=found, window=window)
+    with unit_of_work() as db:
+        draft = filing.start_appeal(db, case=found, definition=form_for("appeal"),
+                                    locale=str(get_locale() or "en"))  # fmt: skip
+    session["drafts"] = {**session.get("drafts", {}), "appeal": draft.token}
+    return redirect(url_for("filing.start", case_type="appeal"))
 
 
 @blueprint.route("/cases/<reference>/withdraw", methods=["GET", "POST"])

@@ -26,6 +26,8 @@ def open_case(
     answers: dict[str, Any],
     case_url: str,
     team: Team | None = None,
+    acknowledgement: NoticeKind = NoticeKind.ACKNOWLEDGEMENT,
+    acknowledgement_context: dict[str, Any] | None = None,
 ) -> Case:
     """A new case in the first state of every workflow, with its first timeline entry and
     an acknowledgement to the applicant (`case_url`: where they can follow it)."""
@@ -64,7 +66,7 @@ def open_case(
     )
     notices.create_notice(
         session,
-        kind=NoticeKind.ACKNOWLEDGEMENT,
+        kind=acknowledgement,
         recipient=applicant,
         case=case,
         context={
@@ -73,6 +75,7 @@ def open_case(
             "case_type": case_type.code,
             "due_date": case.due_at.date().isoformat() if case.due_at else None,
             "case_url": case_url,
+            **(acknowledgement_context or {}),
         },
     )
     return case

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from shared.casetypes import load_case_types
 from shared.models import Case, CaseType, Party, RoleCode, StaffUser, Team
-from shared.services import cases, parties, staff
+from shared.services import cases, decisions, parties, staff
 
 DEMO_PASSWORD = "caseway-demo"  # noqa: S105 - printed to the person running the demo
 DEMO_CITIZEN_EMAIL = "sam.citizen@example.org"
@@ -80,7 +80,14 @@ def seed(session: Session, *, portal_url: str) -> SeedSummary:
                 case_url=f"{portal_url}/",
             )
             for state in states[1:]:
-                cases.change_state(session, case=case, to_state=state, actor=caseworker)
+                if state == "decided":
+                    decisions.record_decision(
+                        session, case=case, outcome="approved", decided_by=caseworker,
+                        explanation="The road closure is approved for the date you asked for.",
+                        case_url=f"{portal_url}/",
+                    )  # fmt: skip
+                else:
+                    cases.change_state(session, case=case, to_state=state, actor=caseworker)
             summary.cases_created += 1
     summary.cases_total = session.scalar(select(func.count(Case.id))) or 0
     return summary

@@ -19,11 +19,25 @@ from shared.casetypes.forms import FormDefinition
 from shared.models import Case, CaseType, Draft, Party, Task
 from shared.notices.kinds import NoticeKind
 from shared.security import read_token, sign_token
-from shared.services import cases, notices, parties
+from shared.services import cases, decisions, notices, parties
 
 
 class FormChanged(Exception):
     """The draft was started on another version of the form than the one now in use."""
+
+
+class AppealWindowClosed(Exception):
+    """The time to appeal the decision ended while the appeal was being written."""
+
+
+APPEAL_OF = "_appeal_of"  # a draft's link to the case whose decision it appeals
+
+
+def start_appeal(session: Session, *, case: Case, definition: FormDefinition, locale: str) -> Draft:
+    draft = start_draft(session, definition=definition, locale=locale)
+    draft.answers = {APPEAL_OF: case.reference}
+    session.flush()
+    return draft
 
 
 def start_draft(session: Session, *, definition: FormDefinition, locale: str) -> Draft:
@@ -68,6 +82,9 @@ def submit(
             return existing
     if draft.form_version != definition.version:
         raise FormChanged(draft.form_version)
+    if draft.answers.get(APPEAL_OF):
+        return _submit_appeal(session, draft=draft, definition=definition,
+                              case_type=case_type, case_url=case_url)  # fmt: skip
     applicant = _applicant(session, draft.answers, draft.locale)
     case = cases.open_case(
         session, case_type=case_type, applicant=applicant, summary=summary_of(definition, draft),
@@ -78,6 +95,32 @@ def submit(
     draft.submitted_case_id = case.id
     session.flush()
     return case
+
+
+def _submit_appeal(
+    session: Session,
+    *,
+    draft: Draft,
+    definition: FormDefinition,
+    case_type: CaseType,
+    case_url: str,
+) -> Case:
+    appealed = session.scalars(select(Case).where(Case.reference == draft.answers[APPEAL_OF])).one()
+    decision = decisions.latest_decision(session, appealed)
+    if decision is None or not decisions.appeal_window(appealed, decision).is_open:
+        raise AppealWindowClosed(appealed.reference)
+    appeal = cases.open_case(
+        session, case_type=case_type, applicant=appealed.applicant,
+        summary=f"Appeal against {appealed.reference}: {summary_of(definition, draft)}"[:200],
+        answers={k: v for k, v in draft.answers.items() if k != APPEAL_OF}, case_url=case_url,
+        team=appealed.team, acknowledgement=NoticeKind.APPEAL_RECEIVED,
+        acknowledgement_context={"appealed_reference": appealed.reference},
+    )  # fmt: skip
+    appeal.appealed_decision_id = decision.id
+    appeal.form_version = draft.form_version
+    draft.submitted_case_id = appeal.id
+    session.flush()
+    return appeal
 
 
 def summary_of(definition: FormDefinition, draft: Draft) -> str:

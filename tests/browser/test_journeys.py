@@ -213,3 +213,46 @@ def test_following_a_case_passes_axe(
     page.goto(link)
     assert_accessible(page, "link already used")
     context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_appealing_a_decision_passes_axe(
+    browser: Browser, journey_app: Flask, journey_url: str, locale: str
+) -> None:
+    from tests.integration.test_tracking import decide, file_case
+
+    reference = file_case(journey_app, email="ana@example.org")
+    decide(journey_app, reference)
+    context = browser.new_context(locale=locale)
+    context.add_cookies([{**NO_BANNER, "url": journey_url}])  # type: ignore[list-item]
+    page = context.new_page()
+    page.goto(f"{journey_url}/track")
+    page.locator("[name=reference]").fill(reference)
+    page.locator("[name=email]").fill("ana@example.org")
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").first.click()
+    assert_accessible(page, "decided case")
+    with page.expect_navigation():
+        page.locator("form[action$='/appeal'] button").click()
+    assert page.url.endswith("/file/appeal/start")
+    assert_accessible(page, "appeal start")
+    with page.expect_navigation():
+        page.locator("a.govuk-button--start").click()
+    assert page.url.endswith("/file/appeal/grounds")
+    assert_accessible(page, "appeal grounds")
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").first.click()
+    assert_accessible(page, "appeal grounds (error)")
+    page.locator("[name=grounds]").fill("I do live on Elm Street.")
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").first.click()
+    assert_accessible(page, "appeal outcome")
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").first.click()
+    assert page.url.endswith("/file/appeal/check")
+    assert_accessible(page, "appeal check")
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").first.click()
+    assert page.url.endswith("/file/appeal/done")
+    assert_accessible(page, "appeal sent")
+    context.close()

@@ -211,3 +211,83 @@ def test_someone_elses_case_cannot_be_withdrawn(portal: Flask) -> None:
         400,
         404,
     )
+
+
+def decide(app: Flask, reference: str, *, days_ago: int = 0) -> None:
+    from datetime import timedelta
+
+    from shared.models import Decision, RoleCode
+    from shared.services import decisions, staff
+
+    with transaction(app.extensions["caseway"].sessions) as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        worker = staff.create_staff_user(session, email=f"w{reference}@council.example",
+                                         display_name="W", password="a long password",
+                                         roles=[RoleCode.CASEWORKER])  # fmt: skip
+        decision = decisions.record_decision(session, case=case, outcome="refused", decided_by=worker,
+                                             explanation="Not eligible.", case_url="http://portal/")  # fmt: skip
+        session.flush()
+        session.get(Decision, decision.id).decided_at -= timedelta(days=days_ago)  # type: ignore[union-attr]
+
+
+def test_an_appeal_inside_the_window_is_a_new_case_linked_to_the_decision(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    decide(portal, reference, days_ago=27)  # applications: 28 days to appeal
+    client = portal.test_client()
+    post(client, "/track", {"reference": reference, "email": "ana@example.org"})
+    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    assert "Appeal this decision" in page
+    started = post(client, f"/cases/{reference}/appeal", {})
+    assert started.headers["Location"] == "/file/appeal/start"
+    start = client.get("/file/appeal/start").get_data(as_text=True)
+    assert "look again at a decision" in start
+    assert 'href="/file/appeal/grounds"' in start
+    empty = post(client, "/file/appeal/grounds", {"form_version": "1"})
+    assert "Tell us why you think the decision is wrong" in empty.get_data(as_text=True)
+    post(
+        client, "/file/appeal/grounds", {"form_version": "1", "grounds": "I do live on Elm Street."}
+    )
+    post(client, "/file/appeal/outcome", {"form_version": "1", "wanted_outcome": ""})
+    sent = post(client, "/file/appeal/check", {})
+    assert sent.headers["Location"] == "/file/appeal/done"
+    with portal.extensions["caseway"].sessions() as session:
+        original = session.scalars(select(Case).where(Case.reference == reference)).one()
+        appeal = session.scalars(select(Case).where(Case.appealed_decision_id.is_not(None))).one()
+        assert appeal.case_type.code == "appeal"
+        assert appeal.applicant_id == original.applicant_id
+        assert appeal.answers == {"grounds": "I do live on Elm Street.", "wanted_outcome": ""}
+        notice = session.scalars(select(Notice).where(Notice.case_id == appeal.id)).one()
+        assert notice.kind == "appeal_received"
+        assert notice.context["appealed_reference"] == reference
+
+
+def test_outside_the_window_the_citizen_is_told_when_it_closed(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    decide(portal, reference, days_ago=40)
+    client = portal.test_client()
+    post(client, "/track", {"reference": reference, "email": "ana@example.org"})
+    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    assert "Appeal this decision" not in page
+    assert "The time to appeal ended on" in page
+    assert 'href="/file/complaint/start"' in page
+    match = CSRF.search(page)
+    assert match
+    closed = client.post(f"/cases/{reference}/appeal", data={"csrf_token": match.group(1)})
+    assert "The time to appeal has ended" in closed.get_data(as_text=True)
+    with portal.extensions["caseway"].sessions() as session:
+        assert (
+            session.scalars(select(Case).where(Case.appealed_decision_id.is_not(None))).all() == []
+        )
+
+
+def test_appeals_cannot_be_started_without_a_decided_case_of_your_own(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    decide(portal, reference)
+    client = portal.test_client()
+    assert client.get("/file/appeal/start").status_code == 404
+    match = CSRF.search(client.get("/track").get_data(as_text=True))
+    assert match
+    assert (
+        client.post(f"/cases/{reference}/appeal", data={"csrf_token": match.group(1)}).status_code
+        == 404
+    )

@@ -105,6 +105,7 @@ def tracking_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
     pages[f"{withdraw} (sent empty)"] = client.post(withdraw, data={"csrf_token": csrf}).get_data(
         as_text=True
     )
+    pages.update(appeal_pages(app, client, reference))
     pages["/sign-in"] = client.get("/sign-in").get_data(as_text=True)
     pages["/sign-in (sent)"] = client.post(
         "/sign-in", data={"csrf_token": csrf, "email": email}
@@ -114,6 +115,30 @@ def tracking_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
     client.get(link)
     pages["/cases"] = client.get("/cases").get_data(as_text=True)
     pages["/sign-in/<used link>"] = client.get(link).get_data(as_text=True)
+    return pages
+
+
+def appeal_pages(app: Flask, client: FlaskClient, reference: str) -> dict[str, str]:
+    """The case decided, then every page of an appeal against the decision."""
+    from tests.integration.test_tracking import decide
+
+    decide(app, reference)
+    pages = {
+        f"/cases/{reference} (decided)": client.get(f"/cases/{reference}").get_data(as_text=True)
+    }
+    csrf = CSRF.search(pages[f"/cases/{reference} (decided)"]).group(1)  # type: ignore[union-attr]
+    client.post(f"/cases/{reference}/appeal", data={"csrf_token": csrf})
+    pages["/file/appeal/start"] = client.get("/file/appeal/start").get_data(as_text=True)
+    grounds = "/file/appeal/grounds"
+    pages[grounds] = client.get(grounds).get_data(as_text=True)
+    sent_empty = client.post(grounds, data={"csrf_token": csrf, "form_version": "1"})
+    pages[f"{grounds} (sent empty)"] = sent_empty.get_data(as_text=True)
+    client.post(grounds, data={"csrf_token": csrf, "form_version": "1", "grounds": "Wrong."})
+    pages["/file/appeal/outcome"] = client.get("/file/appeal/outcome").get_data(as_text=True)
+    client.post("/file/appeal/outcome", data={"csrf_token": csrf, "form_version": "1"})
+    pages["/file/appeal/check"] = client.get("/file/appeal/check").get_data(as_text=True)
+    client.post("/file/appeal/check", data={"csrf_token": csrf})
+    pages["/file/appeal/done"] = client.get("/file/appeal/done").get_data(as_text=True)
     return pages
 
 
