@@ -50,6 +50,12 @@ def answer(page: Page, data: dict[str, object]) -> None:
             page.locator(f"[name={name}]").fill(str(value))
 
 
+def press_first_button(page: Page) -> None:
+    """Continue, send or save: the form's first button, and wait for the next page."""
+    with page.expect_navigation():
+        page.locator("main form button.govuk-button").first.click()
+
+
 def assert_accessible(page: Page, where: str) -> None:
     violations = axe_violations(page)
     assert violations == [], f"{where}\n{describe(violations)}"
@@ -87,12 +93,10 @@ def test_every_journey_page_and_error_state_passes_axe(
         else:
             page.goto(f"{journey_url}/file/{case_type}/{slug}")
         answer(page, data)
-        with page.expect_navigation():
-            page.locator("main form button.govuk-button").first.click()
+        press_first_button(page)
     assert page.url.endswith(f"/file/{case_type}/check")
     assert_accessible(page, "check")
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+    press_first_button(page)
     assert page.url.endswith(f"/file/{case_type}/done")
     assert_accessible(page, "done")
     context.close()
@@ -171,38 +175,31 @@ def test_following_a_case_passes_axe(
         page.locator("button.govuk-button--start").click()
     for data in ANSWERS["application"].values():
         answer(page, data)
-        with page.expect_navigation():
-            page.locator("main form button.govuk-button").first.click()
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+        press_first_button(page)
+    press_first_button(page)
     reference = page.locator(".caseway-reference").inner_text().strip()
 
     page.goto(f"{journey_url}/track")
     assert_accessible(page, "track")
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+    press_first_button(page)
     assert_accessible(page, "track (error)")
     page.locator("[name=reference]").fill(reference)
     page.locator("[name=email]").fill("Ana.Silva@example.org")
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+    press_first_button(page)
     assert page.url.endswith(f"/cases/{reference}")
     assert_accessible(page, "case")
     page.goto(f"{journey_url}/cases/{reference}/withdraw")
     assert_accessible(page, "withdraw")
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+    press_first_button(page)
     assert_accessible(page, "withdraw (error)")
     page.locator("[name=reason]").fill("I moved house.")
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+    press_first_button(page)
     assert page.url.endswith(f"/cases/{reference}")
     assert_accessible(page, "case (withdrawn)")
     page.goto(f"{journey_url}/sign-in")
     assert_accessible(page, "sign in")
     page.locator("[name=email]").fill("ana.silva@example.org")
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+    press_first_button(page)
     assert_accessible(page, "check your email")
     with journey_app.extensions["caseway"].sessions() as db:
         link = db.scalars(select(Notice).where(Notice.kind == "sign_in_link")).one().context["link"]
@@ -229,8 +226,7 @@ def test_appealing_a_decision_passes_axe(
     page.goto(f"{journey_url}/track")
     page.locator("[name=reference]").fill(reference)
     page.locator("[name=email]").fill("ana@example.org")
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+    press_first_button(page)
     assert_accessible(page, "decided case")
     with page.expect_navigation():
         page.locator("form[action$='/appeal'] button").click()
@@ -240,19 +236,15 @@ def test_appealing_a_decision_passes_axe(
         page.locator("a.govuk-button--start").click()
     assert page.url.endswith("/file/appeal/grounds")
     assert_accessible(page, "appeal grounds")
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+    press_first_button(page)
     assert_accessible(page, "appeal grounds (error)")
     page.locator("[name=grounds]").fill("I do live on Elm Street.")
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+    press_first_button(page)
     assert_accessible(page, "appeal outcome")
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+    press_first_button(page)
     assert page.url.endswith("/file/appeal/check")
     assert_accessible(page, "appeal check")
-    with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+    press_first_button(page)
     assert page.url.endswith("/file/appeal/done")
     assert_accessible(page, "appeal sent")
     context.close()
