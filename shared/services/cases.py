@@ -15,6 +15,7 @@ from shared.references import new_reference
 from shared.services import audit, notices
 
 SUBMITTED = "submitted"
+ENDED = frozenset({"closed", "withdrawn"})
 
 
 def open_case(
@@ -86,21 +87,24 @@ def change_state(
     *,
     case: Case,
     to_state: str,
-    actor: StaffUser | None,
+    actor: StaffUser | Party | None,
     note: str | None = None,
     is_public: bool = True,
+    kind: str = "state_changed",
+    details: dict[str, Any] | None = None,
 ) -> Event:
     """Move a case and write the Event and AuditEvent that go with it, in one transaction."""
     from_state = case.state
     case.state = to_state
-    if to_state == "closed":
+    if to_state in ENDED:
         case.closed_at = utcnow()
     event = Event(
         case=case,
-        kind="state_changed",
+        kind=kind,
         from_state=from_state,
         to_state=to_state,
-        actor_staff_id=actor.id if actor else None,
+        actor_staff_id=actor.id if isinstance(actor, StaffUser) else None,
+        actor_party_id=actor.id if isinstance(actor, Party) else None,
         note=note,
         is_public=is_public,
     )
@@ -108,10 +112,10 @@ def change_state(
     audit.record(
         session,
         actor=actor,
-        action="case.state_changed",
+        action=f"case.{kind}",
         object_kind="case",
         object_id=case.reference,
-        details={"from": from_state, "to": to_state},
+        details={"from": from_state, "to": to_state, **(details or {})},
     )
     session.flush()
     return event
@@ -138,13 +142,8 @@ def withdraw(session: Session, *, case: Case, applicant: Party, reason: str, cas
     notice to whoever handles it (the caseworker, else the team)."""
     if case.state not in WITHDRAWABLE:
         raise CannotWithdraw(case.state)
-    from_state = case.state
-    case.state = "withdrawn"
-    case.closed_at = utcnow()
-    session.add(Event(case=case, kind="withdrawn", from_state=from_state, to_state="withdrawn",
-                      actor_party_id=applicant.id, note=reason, is_public=True))  # fmt: skip
-    audit.record(session, actor=applicant, action="case.withdrawn", object_kind="case",
-                 object_id=case.reference, details={"from": from_state})  # fmt: skip
+    change_state(session, case=case, to_state="withdrawn", actor=applicant, note=reason,
+                 kind="withdrawn")  # fmt: skip
     for staff in _handlers(session, case):
         notices.create_notice(
             session, kind=NoticeKind.CASE_WITHDRAWN, recipient=staff, case=case,

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import Case, Decision, Event, StaffUser
+from shared.models import Case, Decision, StaffUser
 from shared.models.base import utcnow
 from shared.notices.kinds import NoticeKind
-from shared.services import audit, notices
+from shared.services import cases, notices
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,8 @@ def record_decision(
     decision = Decision(case_id=case.id, outcome=outcome, explanation=explanation,
                         decided_by_id=decided_by.id, decided_at=utcnow())  # fmt: skip
     session.add(decision)
-    from_state, case.state = case.state, "decided"
-    session.add(Event(case=case, kind="decided", from_state=from_state, to_state="decided",
-                      actor_staff_id=decided_by.id, is_public=True))  # fmt: skip
-    audit.record(session, actor=decided_by, action="case.decided", object_kind="case",
-                 object_id=case.reference, details={"outcome": outcome})  # fmt: skip
+    cases.change_state(session, case=case, to_state="decided", actor=decided_by, kind="decided",
+                       details={"outcome": outcome})  # fmt: skip
     notices.create_notice(
         session, kind=NoticeKind.DECISION, recipient=case.applicant, case=case,
         context={"recipient_name": case.applicant.display_name, "reference": case.reference,

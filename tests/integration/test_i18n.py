@@ -6,8 +6,8 @@ from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import select
 
 from shared.db import transaction
-from shared.models import AuditEvent, Party
-from shared.services import parties, schema
+from shared.models import AuditEvent, Notice, Party
+from shared.services import parties
 from tests.integration.test_cookies import CSRF
 
 LANGUAGE_LINKS = ('hreflang="cy"', 'hreflang="ar"', 'hreflang="zh-Hans"')
@@ -57,19 +57,21 @@ def test_a_signed_in_citizens_party_record_beats_cookie_and_browser(portal_app: 
 
 
 def test_a_signed_in_citizens_choice_is_stored_on_their_party_record(portal_app: Flask) -> None:
-    engine = portal_app.extensions["caseway"].engine
-    schema.upgrade(engine)
-    with transaction(portal_app.extensions["caseway"].sessions) as session:
+    sessions = portal_app.extensions["caseway"].sessions
+    with transaction(sessions) as session:
         party_id = parties.register_person(
             session, given_name="Ana", family_name="Silva", email="ana@example.org"
         ).id
+    client = portal_app.test_client()  # signs in for real, with the one-time link
+    token = CSRF.search(client.get("/sign-in").get_data(as_text=True))
+    assert token is not None
+    client.post("/sign-in", data={"csrf_token": token.group(1), "email": "ana@example.org"})
+    with sessions() as session:
+        link = session.scalars(select(Notice).where(Notice.kind == "sign_in_link")).one()
+    assert client.get(link.context["link"]).status_code == 302
 
-    @portal_app.before_request
-    def _signed_in() -> None:  # stands in for the portal's sign-in, which sets g.party
-        g.party = Party(id=party_id, preferred_locale="en")
-
-    assert portal_app.test_client().get("/language/ar").status_code == 302
-    with portal_app.extensions["caseway"].sessions() as session:
+    assert client.get("/language/ar").status_code == 302
+    with sessions() as session:
         stored = session.get(Party, party_id)
         assert stored is not None
         assert stored.preferred_locale == "ar"
