@@ -29,11 +29,11 @@ def answer_date(value: str) -> str:
 
 def create_portal(settings: Settings | None = None) -> Flask:
     from portal import limits, status
-    from portal.views import accessibility, cookies, filing, home, tracking
+    from portal.views import accessibility, cookies, filing, home, tracking, uploads
     from shared.web import consent
 
     app = create_app(__name__, app_name="portal", layout="portal/layout.html", settings=settings)
-    for view in (home, cookies, accessibility, filing, tracking):
+    for view in (home, cookies, accessibility, filing, uploads, tracking):
         app.register_blueprint(view.blueprint)
 
     @app.context_processor

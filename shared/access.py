@@ -1,5 +1,6 @@
-"""Who may see which case. Every case a citizen sees is fetched through here; anything
-they may not see is reported exactly like a case that does not exist."""
+"""Who may see which case and which document. Every case or document a person sees is
+fetched through here; anything they may not see is reported exactly like one that does
+not exist."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import Case, Event, Party
+from shared.models import Case, Classification, Document, Draft, Event, Party, RoleCode, StaffUser
 from shared.references import normalise_reference
 
 
@@ -72,3 +73,60 @@ def public_timeline(session: Session, *, case: Case) -> list[Event]:
     """What the citizen may see of the case's history: never internal notes."""
     query = select(Event).where(Event.case_id == case.id, Event.is_public.is_(True))
     return list(session.scalars(query.order_by(Event.occurred_at.desc(), Event.id.desc())))
+
+
+def document_for_citizen(
+    session: Session,
+    *,
+    public_id: str,
+    party: Party | None,
+    looked_up_case_ids: Collection[int] = (),
+    draft_tokens: Collection[str] = (),
+) -> Document:
+    """A document the citizen sent: on a form they are filling in (this browser holds the
+    draft), or on a case of theirs. Files staff add are not shown to citizens."""
+    document = session.scalars(select(Document).where(Document.public_id == public_id)).first()
+    if document is None or document.removed_at is not None:
+        raise NotFound
+    if document.case_id is None:
+        draft = session.get(Draft, document.draft_id) if document.draft_id else None
+        if draft is not None and draft.token in draft_tokens:
+            return document
+        raise NotFound
+    if document.uploaded_by_staff_id is not None:
+        raise NotFound
+    case = session.get(Case, document.case_id)
+    if case is not None and (
+        case.id in looked_up_case_ids or (party is not None and _belongs_to(case, party))
+    ):
+        return document
+    raise NotFound
+
+
+# Roles that work cases; auditors and administrators see the audit trail and settings,
+# not what people sent.
+CASE_ROLES = frozenset({RoleCode.INTAKE_CLERK, RoleCode.CASEWORKER, RoleCode.SUPERVISOR})
+
+
+def document_for_staff(session: Session, *, public_id: str, staff: StaffUser) -> Document:
+    """A document on a case the staff member works: their team's cases, or one assigned to
+    them. Sensitive documents only for the case's assignee and the team's supervisors."""
+    document = session.scalars(select(Document).where(Document.public_id == public_id)).first()
+    if document is None or document.case_id is None or not staff.is_active:
+        raise NotFound
+    roles = {RoleCode(role.code) for role in staff.roles if role.code in _ROLE_CODES}
+    case = session.get(Case, document.case_id)
+    if case is None or not roles & CASE_ROLES:
+        raise NotFound
+    assigned = case.assignee_id == staff.id
+    same_team = case.team_id is not None and case.team_id == staff.team_id
+    if not (assigned or same_team):
+        raise NotFound
+    if document.classification is Classification.SENSITIVE and not (
+        assigned or RoleCode.SUPERVISOR in roles
+    ):
+        raise NotFound
+    return document
+
+
+_ROLE_CODES = frozenset(code.value for code in RoleCode)

@@ -18,7 +18,7 @@ from shared.config import ConfigError, Settings, load_settings
 from shared.db import make_engine, make_session_factory, transaction
 from shared.jobs.queues import ALL_QUEUES
 from shared.models import Notice, RoleCode
-from shared.services import demo, health, notices, schema, staff
+from shared.services import demo, documents, health, notices, schema, staff
 
 
 def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -225,6 +225,31 @@ def notices_resend(notice_id: int) -> None:
         except ValueError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"notice {notice_id} queued to be sent again")
+
+
+@main.group("documents")
+def documents_group() -> None:
+    """Uploaded documents and their virus scans."""
+
+
+@documents_group.command("status")
+@_friendly_errors
+def documents_status() -> None:
+    """Count documents by scan state (what is waiting, held, or could not be checked)."""
+    with _sessions(load_settings())() as session:
+        for state, count in documents.scan_summary(session).items():
+            click.echo(f"{state:<14} {count}")
+
+
+@documents_group.command("sweep")
+@_friendly_errors
+def documents_sweep() -> None:
+    """Enqueue a scan for every document still waiting for one (the scheduler does this
+    every two minutes; run it by hand after bringing Redis or clamd back)."""
+    from shared.jobs.scans import sweep_scans
+
+    enqueued = sweep_scans()
+    click.echo(f"{enqueued} scan{'s' if enqueued != 1 else ''} enqueued")
 
 
 @main.command("serve")

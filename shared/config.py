@@ -44,6 +44,10 @@ class Settings:
     portal_url: str = "http://127.0.0.1:5000"
     backoffice_url: str = "http://127.0.0.1:5001"
     mail_from: str = "Caseway <noreply@caseway.example>"
+    # Empty: files in `storage_dir`; "s3://bucket/prefix": an S3-compatible object store.
+    storage_url: str = ""
+    s3_endpoint_url: str | None = None
+    max_upload_bytes: int = 20 * 1024 * 1024
 
     @property
     def is_production(self) -> bool:
@@ -76,6 +80,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         portal_url=env.get("CASEWAY_PORTAL_URL", "http://127.0.0.1:5000").rstrip("/"),
         backoffice_url=env.get("CASEWAY_BACKOFFICE_URL", "http://127.0.0.1:5001").rstrip("/"),
         mail_from=env.get("CASEWAY_MAIL_FROM", "Caseway <noreply@caseway.example>"),
+        storage_url=_checked_storage_url(env.get("CASEWAY_STORAGE_URL", "")),
+        s3_endpoint_url=env.get("CASEWAY_S3_ENDPOINT_URL") or None,
+        max_upload_bytes=1024 * 1024 * _positive_int(env, "CASEWAY_MAX_UPLOAD_MB", 20),
     )
     if settings.is_production and (
         settings.secret_key == DEVELOPMENT_SECRET_KEY
@@ -119,6 +126,15 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
 def _checked_clamd_url(raw: str) -> str:
     if not (raw.startswith("unix://") or raw.startswith("tcp://")):
         raise ConfigError("CASEWAY_CLAMD_URL must be unix:///path/to/clamd.sock or tcp://host:port")
+    return raw
+
+
+def _checked_storage_url(raw: str) -> str:
+    if raw and not (raw.startswith("s3://") and len(raw) > len("s3://")):
+        raise ConfigError(
+            "CASEWAY_STORAGE_URL must be empty (files in CASEWAY_STORAGE_DIR) "
+            "or s3://bucket[/prefix]"
+        )
     return raw
 
 

@@ -26,6 +26,11 @@ class ScannerUnavailable(Exception):
     """clamd could not be reached or gave no usable answer; the file stays unscanned."""
 
 
+class ScanFailed(ScannerUnavailable):
+    """clamd was there but could not scan this file (it answered ERROR, or cut the stream
+    off, as it does past its StreamMaxLength)."""
+
+
 class _ClosingOnFailure:
     """clamav-client leaves the socket open when connect() fails; close it, or every
     health check against a stopped clamd leaks a file descriptor."""
@@ -60,6 +65,8 @@ def scanner_client(clamd_url: str, timeout: float = 30.0) -> ClamdNetworkSocket 
 def scan_stream(clamd_url: str, stream: BinaryIO) -> ScanResult:
     try:
         reply = scanner_client(clamd_url).instream(stream)
+    except (BrokenPipeError, ConnectionResetError) as error:
+        raise ScanFailed(f"clamd closed the stream: {error}") from error
     except (ClamdError, OSError) as error:
         raise ScannerUnavailable(str(error) or type(error).__name__) from error
     status, signature = reply.get("stream", ("ERROR", "no reply"))
@@ -67,7 +74,7 @@ def scan_stream(clamd_url: str, stream: BinaryIO) -> ScanResult:
         return ScanResult(Verdict.CLEAN)
     if status == "FOUND":
         return ScanResult(Verdict.INFECTED, signature)
-    raise ScannerUnavailable(f"clamd answered {status}: {signature}")
+    raise ScanFailed(f"clamd answered {status}: {signature}")
 
 
 def scanner_version(clamd_url: str, timeout: float = 2.0) -> str:

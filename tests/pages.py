@@ -18,6 +18,8 @@ NOT_VISITED = {
     "static": "static files (CSS, JavaScript, images), not pages",
     "health.healthz": "JSON for monitoring tools, not a page",
     "language.choose": "redirects back to the page it was chosen on; not a page itself",
+    "uploads.status": "JSON for the upload page's live status, not a page",
+    "uploads.download": "a file sent as an attachment, not a page (tests/integration/test_documents.py)",
 }
 # endpoint -> builds the path of a page whose URL needs data (from fixtures)
 NEEDS_DATA: dict[str, Callable[[], str]] = {

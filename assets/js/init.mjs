@@ -2,6 +2,7 @@
 // Loaded as modules so they need no inline script (the pages send script-src 'self').
 import { initAll } from '/static/govuk/govuk-frontend.min.js'
 import './session-timeout.mjs'
+import './uploads.mjs'
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 initAll()

@@ -14,10 +14,11 @@ from werkzeug.wrappers import Response
 from portal.forms import SaveForm
 from portal.limits import PER_ADDRESS_FILING, PER_CLIENT_FILING, limiter
 from portal.questions import answers_from, form_data_from, page_form
+from portal.views import uploads
 from shared.casetypes import load_case_types
 from shared.casetypes.forms import FormDefinition, Page, form_case_types, form_for
 from shared.models import Draft
-from shared.services import filing
+from shared.services import documents, filing
 from shared.services.casetypes import case_type_for
 from shared.web import db_session, services, unit_of_work
 
@@ -99,6 +100,10 @@ def check(case_type: str) -> str | Response:
         "portal/filing/check.html",
         definition=definition,
         draft=draft,
+        file_names={
+            d.public_id: d.original_filename
+            for d in documents.current_documents(db_session(), draft=draft)
+        },
         pages=definition.visible_pages(draft.answers),
         locale=_locale(),
     )
@@ -116,6 +121,7 @@ def _submit(definition: FormDefinition, draft: Draft) -> Response:
                 definition=definition,
                 case_type=case_type_for(db, definition.case_type),
                 case_url=url_for("home.index", _external=True),
+                backoffice_url=services().settings.backoffice_url,
             )
         except filing.FormChanged:
             flash(str(FORM_CHANGED), "info")
@@ -190,6 +196,11 @@ def question(case_type: str, slug: str) -> str | Response:
         return redirect(url_for(".done", case_type=case_type))
     if not page.is_shown(draft.answers):
         return _onwards(definition, page, draft)
+    if page.fields[0].type == "file":
+        return uploads.file_question(
+            definition, page, draft, back=_back_link(definition, page, draft),
+            onwards=lambda: _onwards(definition, page, draft), page_changed=str(PAGE_CHANGED),
+        )  # fmt: skip
     form = page_form(definition, page, _locale())(data=form_data_from(draft.answers, page))
     if form.validate_on_submit():
         if form.form_version.data != definition.version:

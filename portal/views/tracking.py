@@ -16,11 +16,12 @@ from portal.limits import (
     email_in_form,
     limiter,
 )
+from portal.uploads import size_text, status_of
 from shared import access
 from shared.casetypes.forms import form_for
 from shared.models import Case
 from shared.services import cases as case_service
-from shared.services import decisions, filing, signin
+from shared.services import decisions, documents, filing, signin
 from shared.web import db_session, services, unit_of_work
 
 blueprint = Blueprint("tracking", __name__)
@@ -100,6 +101,12 @@ def case(reference: str) -> str:
         timeline=timeline,
         can_withdraw=found.state in case_service.WITHDRAWABLE,
         appeal=decisions.appeal_window(found, decision) if decision else None,
+        documents=[
+            (document, status_of(document))
+            for document in documents.current_documents(db_session(), case=found)
+            if document.uploaded_by_staff_id is None
+        ],
+        size_text=size_text,
     )
 
 

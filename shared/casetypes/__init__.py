@@ -6,6 +6,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.uploads.filetypes import DEFAULT_ALLOWED, KINDS
+
 CASE_TYPES_FILE = Path(__file__).with_name("case_types.toml")
 
 
@@ -16,6 +18,10 @@ class CaseTypeDefinition:
     appeal_window_days: int
     labels: dict[str, str]
     version: str
+    # Documents: the kinds of file accepted (codes of shared.uploads.filetypes) and how
+    # many files one case may have.
+    allowed_files: tuple[str, ...] = DEFAULT_ALLOWED
+    max_documents: int = 20
 
 
 def load_case_types(path: Path = CASE_TYPES_FILE) -> list[CaseTypeDefinition]:
@@ -29,6 +35,21 @@ def load_case_types(path: Path = CASE_TYPES_FILE) -> list[CaseTypeDefinition]:
             appeal_window_days=int(entry.get("appeal_window_days", 0)),
             labels=dict(entry["label"]),
             version=version,
+            allowed_files=_file_kinds(entry.get("allowed_files", DEFAULT_ALLOWED), entry["code"]),
+            max_documents=int(entry.get("max_documents", 20)),
         )
         for entry in table["case_type"]
     ]
+
+
+def _file_kinds(codes: list[str] | tuple[str, ...], case_type: str) -> tuple[str, ...]:
+    unknown = set(codes) - set(KINDS)
+    if unknown:
+        raise ValueError(
+            f"case type {case_type}: unknown allowed_files {sorted(unknown)}; known: {list(KINDS)}"
+        )
+    return tuple(codes)
+
+
+def case_type_definition(code: str) -> CaseTypeDefinition:
+    return next(d for d in load_case_types() if d.code == code)

@@ -18,7 +18,18 @@ from shared.i18n import DEFAULT_LOCALE
 
 FORMS_DIR = Path(__file__).with_name("forms")
 FIELD_TYPES = frozenset(
-    {"text", "long_text", "email", "phone", "date", "choice", "multi_choice", "yes_no", "address"}
+    {
+        "text",
+        "long_text",
+        "email",
+        "phone",
+        "date",
+        "choice",
+        "multi_choice",
+        "yes_no",
+        "address",
+        "file",
+    }
 )
 YES_NO = ("yes", "no")
 ADDRESS_PARTS = ("line_1", "line_2", "town", "postcode")
@@ -36,6 +47,7 @@ class Field:
     max_length: int | None = None
     options: tuple[str, ...] = ()
     past_only: bool = False  # dates: must be before today (e.g. date of birth)
+    max_files: int = 1  # files: how many this question takes (the case type caps the total)
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,7 @@ def _page(entry: dict[str, Any]) -> Page:
                 max_length=f.get("max_length"),
                 options=tuple(YES_NO if f["type"] == "yes_no" else f.get("options", ())),
                 past_only=f.get("past_only", False),
+                max_files=int(f.get("max_files", 1)),
             )
             for f in entry["field"]
         ),
@@ -155,6 +168,9 @@ def _check(definition: FormDefinition) -> None:
                 raise FormDefinitionError(f"{definition.case_type}: unknown type {f.type!r}")
             if f.type in ("choice", "multi_choice") and not f.options:
                 raise FormDefinitionError(f"{definition.case_type}: {f.name} has no options")
+        if any(f.type == "file" for f in page.fields) and len(page.fields) > 1:
+            raise FormDefinitionError(f"{definition.case_type}: {page.slug}: a file question "
+                                      "has its page to itself")  # fmt: skip
         if page.show_if and page.show_if[0] not in names:
             raise FormDefinitionError(f"{definition.case_type}: {page.slug} depends on nothing")
     if DEFAULT_LOCALE not in definition.texts:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import Settings, load_settings
 from shared.db import make_engine, make_session_factory
-from shared.storage import LocalStorage
+from shared.storage import Storage, storage_for
 
 
 @cache
@@ -24,5 +24,6 @@ def sessions() -> sessionmaker[Session]:
     )
 
 
-def storage() -> LocalStorage:
-    return LocalStorage(settings().storage_dir)
+@cache
+def storage() -> Storage:
+    return storage_for(settings())

@@ -1,8 +1,9 @@
-"""The transactional outbox's hand-off: enqueue a notice's send job after its commit.
+"""The transactional outbox's hand-off: enqueue a notice's send job, or a new upload's
+scan job, after the commit that recorded it.
 
-Installed on a session factory, so no caller has to remember it. A notice flushed in a
-transaction that rolls back is forgotten; an enqueue that fails after the commit (Redis
-down) is logged and left to the sweep, which finds the notice still pending.
+Installed on a session factory, so no caller has to remember it. A notice or document
+flushed in a transaction that rolls back is forgotten; an enqueue that fails after the
+commit (Redis down) is logged and left to the sweeps, which find the row still waiting.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.models import Notice, NoticeState
+from shared.models import Document, Notice, NoticeState, ScanState
 
 log = logging.getLogger(__name__)
 _KEY = "caseway.outbox"
+_SCANS_KEY = "caseway.outbox.scans"
 
 
 def install(factory: sessionmaker[Session], redis_url: str) -> None:
@@ -30,16 +32,26 @@ def install(factory: sessionmaker[Session], redis_url: str) -> None:
             if isinstance(obj, Notice) and obj.state is NoticeState.PENDING
         }
         session.info.setdefault(_KEY, set()).update(pending)
+        uploads = {
+            obj.id
+            for obj in session.new
+            if isinstance(obj, Document) and obj.scan_state is ScanState.AWAITING_SCAN
+        }
+        session.info.setdefault(_SCANS_KEY, set()).update(uploads)
 
     @event.listens_for(factory, "after_commit")
     def _enqueue(session: Session) -> None:
         notice_ids = session.info.pop(_KEY, set())
         if notice_ids:
             enqueue_notices(sorted(notice_ids), redis_url)
+        document_ids = session.info.pop(_SCANS_KEY, set())
+        if document_ids:
+            enqueue_scans(sorted(document_ids), redis_url)
 
     @event.listens_for(factory, "after_rollback")
     def _forget(session: Session) -> None:
         session.info.pop(_KEY, None)
+        session.info.pop(_SCANS_KEY, None)
 
 
 def enqueue_notices(notice_ids: list[int], redis_url: str) -> int:
@@ -52,4 +64,16 @@ def enqueue_notices(notice_ids: list[int], redis_url: str) -> int:
             enqueued += 1
         except (RedisError, OSError):
             log.warning("could not enqueue notice %s; the sweep will pick it up", notice_id)
+    return enqueued
+
+
+def enqueue_scans(document_ids: list[int], redis_url: str) -> int:
+    from shared.jobs.scans import enqueue_scan
+
+    enqueued = 0
+    for document_id in document_ids:
+        try:
+            enqueued += enqueue_scan(document_id, redis_url)
+        except (RedisError, OSError):
+            log.warning("could not enqueue a scan of document %s; the sweep will", document_id)
     return enqueued

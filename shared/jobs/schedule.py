@@ -13,7 +13,8 @@ from rq.cron import CronScheduler
 
 from shared.config import Settings
 from shared.jobs.notices import sweep_notices
-from shared.jobs.queues import NOTICES, redis_connection
+from shared.jobs.queues import MAINTENANCE, NOTICES, redis_connection
+from shared.jobs.scans import sweep_scans
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class PeriodicJob:
 PERIODIC_JOBS = (
     # Notices left pending by a Redis outage, or by a worker that died mid-send.
     PeriodicJob(sweep_notices, NOTICES, every_seconds=60),
+    # Uploads that arrived while Redis or clamd was down, or whose retries ran out.
+    PeriodicJob(sweep_scans, MAINTENANCE, every_seconds=120),
 )
 
 

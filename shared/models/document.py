@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,14 @@ class Document(Base):
     __tablename__ = "document"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What URLs carry: unguessable, so a link reveals nothing and cannot be counted through.
+    public_id: Mapped[str] = mapped_column(
+        String(43), unique=True, default=lambda: secrets.token_urlsafe(24)
+    )
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    # Uploaded while a form was being filled in: belongs to the draft until it is sent.
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"), index=True)
+    question: Mapped[str | None] = mapped_column(String(60))
     uploaded_by_party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
     uploaded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     # A new version points at the document it replaces; the old one is kept.
@@ -49,11 +57,15 @@ class Document(Base):
     )
     scan_signature: Mapped[str | None] = mapped_column(String(200))
     scan_attempts: Mapped[int] = mapped_column(default=0)
+    # Why the last attempt gave no verdict (clamd down, or clamd could not read the file).
+    scan_problem: Mapped[str | None] = mapped_column(String(200))
     scanned_at: Mapped[datetime | None]
     classification: Mapped[Classification] = mapped_column(
         enum_column(Classification), default=Classification.PERSONAL
     )
     pii_tags: Mapped[list[str]] = mapped_column(default=list)
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Removed by the citizen before sending: the row stays for the audit trail, the file goes.
+    removed_at: Mapped[datetime | None]
 
     case: Mapped[Case | None] = relationship()

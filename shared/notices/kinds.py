@@ -16,6 +16,10 @@ class NoticeKind(enum.Enum):
     OVERDUE_ESCALATION = "overdue_escalation"  # to staff
     CASE_WITHDRAWN = "case_withdrawn"  # to staff
     RESUME_LINK = "resume_link"
+    DOCUMENT_NOT_ACCEPTED = "document_not_accepted"
+    DOCUMENT_HELD = "document_held"  # to staff
 
 
-STAFF_KINDS = frozenset({NoticeKind.OVERDUE_ESCALATION, NoticeKind.CASE_WITHDRAWN})
+STAFF_KINDS = frozenset(
+    {NoticeKind.OVERDUE_ESCALATION, NoticeKind.CASE_WITHDRAWN, NoticeKind.DOCUMENT_HELD}
+)

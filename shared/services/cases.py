@@ -144,7 +144,7 @@ def withdraw(session: Session, *, case: Case, applicant: Party, reason: str, cas
         raise CannotWithdraw(case.state)
     change_state(session, case=case, to_state="withdrawn", actor=applicant, note=reason,
                  kind="withdrawn")  # fmt: skip
-    for staff in _handlers(session, case):
+    for staff in handlers(session, case):
         notices.create_notice(
             session, kind=NoticeKind.CASE_WITHDRAWN, recipient=staff, case=case,
             context={"reference": case.reference, "reason": reason, "case_url": case_url},
@@ -152,7 +152,7 @@ def withdraw(session: Session, *, case: Case, applicant: Party, reason: str, cas
     session.flush()
 
 
-def _handlers(session: Session, case: Case) -> list[StaffUser]:
+def handlers(session: Session, case: Case) -> list[StaffUser]:
     if case.assignee is not None:
         return [case.assignee]
     if case.team_id is None:

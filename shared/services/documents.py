@@ -1,68 +1,218 @@
-"""Documents: keeping uploads in quarantine until a clamd verdict releases or holds them."""
+"""Documents: uploads kept in quarantine until a clamd verdict releases or holds them,
+removal before a form is sent, versions, and classification.
+
+No file is opened by anyone before clamd has scanned it clean: only a CLEAN document is
+ever in the released area, and `open_released` is the one way to read a file for a person.
+"""
 
 from __future__ import annotations
 
-import hashlib
-from typing import BinaryIO
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared.models import Case, Document, Party, ScanState, StaffUser
+from shared.models import Case, Classification, Document, Draft, Party, ScanState, StaffUser
 from shared.models.base import utcnow
+from shared.notices.kinds import NoticeKind
 from shared.scanning import ScanResult, Verdict
-from shared.services import audit
-from shared.storage import Area, LocalStorage
+from shared.services import audit, notices
+from shared.services.cases import handlers
+from shared.storage import Area, Storage, new_key
+from shared.uploads import filetypes
+from shared.uploads.filenames import extension_of, sanitise_filename
+from shared.uploads.receiving import IncomingFile
+
+# Tags staff may put on a document to say what personal data is in it.
+PII_TAGS = frozenset(
+    {"name", "address", "date_of_birth", "contact_details", "identity_document",
+     "financial", "health", "criminal_record", "children"}
+)  # fmt: skip
+# After this many attempts without a verdict the sweep stops; staff see "could not check".
+MAX_SCAN_ATTEMPTS = 10
 
 
-def quarantine_upload(
+@dataclass
+class UploadRejected(Exception):
+    """The file was not accepted; `reason` says why in words the page can translate."""
+
+    reason: str  # empty | too_large | wrong_type | type_mismatch | too_many | too_many_here
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UploadRules:
+    """What a case type accepts (from case_types.toml) and what this question allows."""
+
+    allowed: tuple[str, ...]
+    max_documents: int
+    max_bytes: int
+    max_for_question: int | None = None
+
+
+def receive_upload(
     session: Session,
-    storage: LocalStorage,
+    storage: Storage,
     *,
-    case: Case | None,
-    stream: BinaryIO,
-    filename: str,
-    content_type: str,
-    uploaded_by: Party | StaffUser,
+    incoming: IncomingFile,
+    filename: str | None,
+    rules: UploadRules,
+    uploaded_by: Party | StaffUser | None,
+    draft: Draft | None = None,
+    case: Case | None = None,
+    question: str | None = None,
+    previous: Document | None = None,
 ) -> Document:
-    """Store an upload in quarantine and record it as awaiting its scan."""
-    key = storage.new_key()
-    digest = hashlib.sha256()
-    size = storage.put(Area.QUARANTINE, key, _HashingReader(stream, digest))
+    """Check an upload as received, move it into quarantine and record it awaiting its
+    scan; the scan job is enqueued when the transaction commits (`shared.jobs.outbox`)."""
+    name = sanitise_filename(filename)
+    kind = _checked(session, incoming, name, rules, draft=draft, case=case, question=question,
+                    new_version=previous is not None)  # fmt: skip
+    key = new_key()
+    storage.adopt(Area.QUARANTINE, key, incoming.finish())
     document = Document(
         case=case,
-        original_filename=filename,
+        draft_id=draft.id if draft is not None else None,
+        question=question,
+        original_filename=name,
         storage_key=key,
-        content_type=content_type,
-        size_bytes=size,
-        sha256=digest.hexdigest(),
+        content_type=kind.content_type,
+        size_bytes=incoming.size,
+        sha256=incoming.sha256,
         uploaded_by_party_id=uploaded_by.id if isinstance(uploaded_by, Party) else None,
         uploaded_by_staff_id=uploaded_by.id if isinstance(uploaded_by, StaffUser) else None,
+        previous_version_id=previous.id if previous is not None else None,
+        version=previous.version + 1 if previous is not None else 1,
+        classification=previous.classification if previous else Classification.PERSONAL,
+        pii_tags=list(previous.pii_tags) if previous is not None else [],
     )
     session.add(document)
     session.flush()
     audit.record(
         session,
         actor=uploaded_by,
-        action="document.uploaded",
+        action="document.uploaded" if previous is None else "document.new_version",
         object_kind="document",
         object_id=document.id,
-        details={"size_bytes": size},
+        details={"size_bytes": incoming.size, "kind": kind.code, "version": document.version},
     )
     return document
 
 
-def record_scan_result(
-    session: Session, storage: LocalStorage, *, document: Document, result: ScanResult
+def _checked(
+    session: Session,
+    incoming: IncomingFile,
+    name: str,
+    rules: UploadRules,
+    *,
+    draft: Draft | None,
+    case: Case | None,
+    question: str | None,
+    new_version: bool,
+) -> filetypes.FileKind:
+    if incoming.too_large:
+        raise UploadRejected("too_large", {"megabytes": rules.max_bytes // (1024 * 1024)})
+    if incoming.size == 0:
+        raise UploadRejected("empty")
+    kind = filetypes.sniff(incoming.head)
+    if kind is None or kind.code not in rules.allowed:
+        raise UploadRejected("wrong_type", {"kinds": filetypes.labels(rules.allowed)})
+    extension = extension_of(name)
+    if extension and extension not in kind.extensions:
+        raise UploadRejected("type_mismatch", {"kind": kind.label, "extension": extension})
+    if new_version:
+        return kind  # a new version replaces a file, so it never counts against a limit
+    held = current_documents(session, draft=draft, case=case)
+    if len(held) >= rules.max_documents:
+        raise UploadRejected("too_many", {"limit": rules.max_documents})
+    here = [d for d in held if d.question == question]
+    if rules.max_for_question is not None and len(here) >= rules.max_for_question:
+        raise UploadRejected("too_many_here", {"limit": rules.max_for_question})
+    return kind
+
+
+def current_documents(
+    session: Session, *, draft: Draft | None = None, case: Case | None = None
+) -> list[Document]:
+    """The documents of a draft or a case, newest version of each, not removed."""
+    if draft is not None:
+        owner = Document.draft_id == draft.id
+    elif case is not None:
+        owner = Document.case_id == case.id
+    else:
+        return []
+    replaced = select(Document.previous_version_id).where(Document.previous_version_id.is_not(None))
+    query = select(Document).where(
+        owner, Document.removed_at.is_(None), Document.id.not_in(replaced)
+    )
+    return list(session.scalars(query.order_by(Document.uploaded_at, Document.id)))
+
+
+def versions_of(session: Session, document: Document) -> list[Document]:
+    """Every version of a document, newest first: the old ones are kept, never replaced."""
+    chain = [document]
+    while chain[-1].previous_version_id is not None:
+        older = session.get(Document, chain[-1].previous_version_id)
+        if older is None:
+            break
+        chain.append(older)
+    return chain
+
+
+def remove_upload(
+    session: Session, storage: Storage, *, document: Document, by: Party | None
 ) -> None:
-    """Release a clean file to the store; keep an infected one in quarantine, never served."""
+    """The citizen takes back a file before sending the form; after that it is the case's."""
+    if document.case_id is not None or document.removed_at is not None:
+        raise PermissionError("only a file on an unsent form can be removed")
+    document.removed_at = utcnow()
+    # An infected file stays in quarantine as evidence; anything else is theirs to take back.
+    if document.scan_state is not ScanState.INFECTED:
+        area = Area.RELEASED if document.scan_state is ScanState.CLEAN else Area.QUARANTINE
+        storage.delete(area, document.storage_key)
+    audit.record(session, actor=by, action="document.removed", object_kind="document",
+                 object_id=document.id)  # fmt: skip
+    session.flush()
+
+
+def attach_draft_documents(
+    session: Session, *, draft: Draft, case: Case, portal_url: str, backoffice_url: str
+) -> list[Document]:
+    """On sending the form: the draft's files become the case's."""
+    attached = current_documents(session, draft=draft)
+    for document in attached:
+        document.case = case
+        if document.uploaded_by_party_id is None and document.uploaded_by_staff_id is None:
+            document.uploaded_by_party_id = case.applicant_id  # filed with their form
+        if document.scan_state is ScanState.INFECTED:
+            _tell_uploader(session, document=document, case=case, portal_url=portal_url)
+            _tell_staff(session, document=document, case=case, backoffice_url=backoffice_url)
+    session.flush()
+    return attached
+
+
+def record_scan_result(
+    session: Session,
+    storage: Storage,
+    *,
+    document: Document,
+    result: ScanResult,
+    portal_url: str,
+    backoffice_url: str,
+) -> None:
+    """Release a clean file to the store; hold an infected one in quarantine for good and
+    tell the uploader and whoever handles the case."""
     document.scanned_at = utcnow()
     document.scan_attempts += 1
-    if result.verdict is Verdict.CLEAN:
+    document.scan_problem = None
+    if document.removed_at is not None and result.verdict is Verdict.CLEAN:
+        storage.delete(Area.QUARANTINE, document.storage_key)  # taken back while scanning
+    elif result.verdict is Verdict.CLEAN:
         storage.move(document.storage_key, Area.QUARANTINE, Area.RELEASED)
-        document.scan_state = ScanState.CLEAN
-    else:
-        document.scan_state = ScanState.INFECTED
-        document.scan_signature = result.signature
+    document.scan_state = ScanState.CLEAN if result.verdict is Verdict.CLEAN else ScanState.INFECTED
+    document.scan_signature = result.signature
     audit.record(
         session,
         actor=None,
@@ -71,16 +221,111 @@ def record_scan_result(
         object_id=document.id,
         details={"signature": result.signature} if result.signature else {},
     )
+    if document.scan_state is ScanState.INFECTED and document.case is not None:
+        _tell_uploader(session, document=document, case=document.case, portal_url=portal_url)
+        _tell_staff(session, document=document, case=document.case, backoffice_url=backoffice_url)
     session.flush()
 
 
-class _HashingReader:
-    """A read-through wrapper that hashes what storage reads, so the file is read once."""
+def record_scan_problem(
+    session: Session, *, document: Document, problem: str, failed: bool
+) -> None:
+    """No verdict this time. `failed`: clamd answered but could not scan this file (it stays
+    unserved as SCAN_FAILED and is tried again); otherwise clamd was not there at all."""
+    document.scan_attempts += 1
+    document.scan_problem = problem[:200]
+    if failed:
+        document.scan_state = ScanState.SCAN_FAILED
+    audit.record(
+        session,
+        actor=None,
+        action="document.scan_problem",
+        object_kind="document",
+        object_id=document.id,
+        details={"problem": problem[:200], "failed": failed},
+    )
+    session.flush()
 
-    def __init__(self, stream: BinaryIO, digest: hashlib._Hash) -> None:
-        self._stream, self._digest = stream, digest
 
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._stream.read(size)
-        self._digest.update(chunk)
-        return chunk
+def awaiting_verdict(session: Session, *, limit: int = 500) -> list[int]:
+    """Documents with no verdict yet that are still worth trying: for the sweep."""
+    query = (
+        select(Document.id)
+        .where(
+            Document.scan_state.in_((ScanState.AWAITING_SCAN, ScanState.SCAN_FAILED)),
+            Document.removed_at.is_(None),
+            Document.scan_attempts < MAX_SCAN_ATTEMPTS,
+        )
+        .order_by(Document.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def scan_summary(session: Session) -> dict[str, int]:
+    counts = dict(
+        session.execute(select(Document.scan_state, func.count()).group_by(Document.scan_state))
+        .tuples()
+        .all()
+    )
+    return {state.value: int(counts.get(state, 0)) for state in ScanState}
+
+
+class NotServable(Exception):
+    """The file has no clean verdict: it is never opened for anyone."""
+
+
+def open_released(storage: Storage, document: Document) -> BinaryIO:
+    if document.scan_state is not ScanState.CLEAN or document.removed_at is not None:
+        raise NotServable(document.scan_state.value)
+    return storage.open(Area.RELEASED, document.storage_key)
+
+
+def change_classification(
+    session: Session,
+    *,
+    document: Document,
+    classification: Classification,
+    pii_tags: Iterable[str],
+    by: StaffUser,
+) -> None:
+    """The one way to change how a document is classified and tagged; always audited."""
+    tags = sorted(set(pii_tags))
+    unknown = set(tags) - PII_TAGS
+    if unknown:
+        raise ValueError(f"unknown PII tags: {', '.join(sorted(unknown))}")
+    before = {"classification": document.classification.value, "pii_tags": document.pii_tags}
+    document.classification = classification
+    document.pii_tags = tags
+    audit.record(
+        session,
+        actor=by,
+        action="document.classified",
+        object_kind="document",
+        object_id=document.id,
+        details={"before": before, "after": {"classification": classification.value,
+                                              "pii_tags": tags}},
+    )  # fmt: skip
+    session.flush()
+
+
+def _tell_uploader(session: Session, *, document: Document, case: Case, portal_url: str) -> None:
+    uploader = (
+        session.get(Party, document.uploaded_by_party_id) if document.uploaded_by_party_id else None
+    )
+    if uploader is None:
+        return
+    notices.create_notice(
+        session, kind=NoticeKind.DOCUMENT_NOT_ACCEPTED, recipient=uploader, case=case,
+        context={"reference": case.reference, "filename": document.original_filename,
+                 "case_url": f"{portal_url}/cases/{case.reference}"},
+    )  # fmt: skip
+
+
+def _tell_staff(session: Session, *, document: Document, case: Case, backoffice_url: str) -> None:
+    for staff in handlers(session, case):
+        notices.create_notice(
+            session, kind=NoticeKind.DOCUMENT_HELD, recipient=staff, case=case,
+            context={"reference": case.reference, "filename": document.original_filename,
+                     "signature": document.scan_signature or "", "case_url": f"{backoffice_url}/"},
+        )  # fmt: skip

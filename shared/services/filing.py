@@ -19,7 +19,7 @@ from shared.casetypes.forms import FormDefinition
 from shared.models import Case, CaseType, Draft, Party, Task
 from shared.notices.kinds import NoticeKind
 from shared.security import read_token, sign_token
-from shared.services import cases, decisions, notices, parties
+from shared.services import cases, decisions, documents, notices, parties
 
 
 class FormChanged(Exception):
@@ -74,6 +74,7 @@ def submit(
     definition: FormDefinition,
     case_type: CaseType,
     case_url: str,
+    backoffice_url: str = "",
 ) -> Case:
     """One case per draft: submitting again (double click, refresh) returns the same case."""
     if draft.submitted_case_id is not None:
@@ -83,8 +84,27 @@ def submit(
     if draft.form_version != definition.version:
         raise FormChanged(draft.form_version)
     if draft.answers.get(APPEAL_OF):
-        return _submit_appeal(session, draft=draft, definition=definition,
+        case = _submit_appeal(session, draft=draft, definition=definition,
                               case_type=case_type, case_url=case_url)  # fmt: skip
+    else:
+        case = _submit_case(session, draft=draft, definition=definition,
+                            case_type=case_type, case_url=case_url)  # fmt: skip
+    documents.attach_draft_documents(
+        session, draft=draft, case=case, portal_url=case_url.rstrip("/"),
+        backoffice_url=backoffice_url,
+    )  # fmt: skip
+    session.flush()
+    return case
+
+
+def _submit_case(
+    session: Session,
+    *,
+    draft: Draft,
+    definition: FormDefinition,
+    case_type: CaseType,
+    case_url: str,
+) -> Case:
     applicant = _applicant(session, draft.answers, draft.locale)
     case = cases.open_case(
         session, case_type=case_type, applicant=applicant, summary=summary_of(definition, draft),

@@ -18,8 +18,9 @@ from shared import PROJECT_ROOT
 from shared.config import Settings, load_settings
 from shared.db import make_engine, make_session_factory
 from shared.i18n import DEFAULT_LOCALE, autonym, locales_for, text_direction
-from shared.storage import LocalStorage
+from shared.storage import Storage, storage_for
 from shared.web import errors, health, language, session_timeout
+from shared.web.receiving import UploadingRequest, max_request_bytes
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -45,7 +46,7 @@ class AppServices:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    storage: LocalStorage
+    storage: Storage
 
 
 def create_app(
@@ -57,6 +58,7 @@ def create_app(
     """
     settings = settings or load_settings()
     app = Flask(import_name, static_folder=STATIC_DIR, static_url_path="/static")
+    app.request_class = UploadingRequest
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -67,14 +69,14 @@ def create_app(
         BABEL_DEFAULT_LOCALE=DEFAULT_LOCALE,
         CASEWAY_LOCALES=locales_for(app_name),
         CASEWAY_LAYOUT=layout,
-        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=max_request_bytes(settings.max_upload_bytes),
     )
     engine = make_engine(settings.database_url)
     app.extensions["caseway"] = AppServices(
         settings,
         engine,
         make_session_factory(engine, redis_url=settings.redis_url),
-        LocalStorage(settings.storage_dir),
+        storage_for(settings),
     )
     _configure_templates(app)
     Babel(app, locale_selector=language.select_locale)

@@ -59,3 +59,7 @@ class DateInput(_TranslatedErrorPrefix, gov.GovDateInput):
         for item, label in zip(params["items"], (_("Day"), _("Month"), _("Year")), strict=True):
             item["label"] = label
         return params
+
+
+class FileInput(_TranslatedErrorPrefix, gov.GovFileInput):
+    pass

@@ -51,9 +51,13 @@ def answer(page: Page, data: dict[str, object]) -> None:
 
 
 def press_first_button(page: Page) -> None:
-    """Continue, send or save: the form's first button, and wait for the next page."""
+    """Continue, send or save: the form's first button (Continue where a page has other
+    buttons before it, such as "Upload file"), and wait for the next page."""
+    proceed = page.locator("main form button[name=continue]")
     with page.expect_navigation():
-        page.locator("main form button.govuk-button").first.click()
+        (
+            proceed if proceed.count() else page.locator("main form button.govuk-button").first
+        ).click()
 
 
 def assert_accessible(page: Page, where: str) -> None:
@@ -92,6 +96,9 @@ def test_every_journey_page_and_error_state_passes_axe(
             )
         else:
             page.goto(f"{journey_url}/file/{case_type}/{slug}")
+        if slug == "evidence":
+            upload_a_file(page)
+            assert_accessible(page, f"{slug} (a file being checked)")
         answer(page, data)
         press_first_button(page)
     assert page.url.endswith(f"/file/{case_type}/check")
@@ -100,6 +107,17 @@ def test_every_journey_page_and_error_state_passes_axe(
     assert page.url.endswith(f"/file/{case_type}/done")
     assert_accessible(page, "done")
     context.close()
+
+
+def upload_a_file(page: Page, name: str = "letter.txt", content: bytes = b"A letter.\n") -> None:
+    """Choose a file and press "Upload file": with JavaScript the page sends it in the
+    background with a progress bar and shows the list in place, without a page load."""
+    page.locator("input[type=file]").set_input_files(
+        {"name": name, "mimeType": "text/plain", "buffer": content}
+    )
+    rows = page.locator("[data-upload-id]").count()
+    page.locator("button[name=upload]").click()
+    page.locator("[data-upload-id]").nth(rows).wait_for()
 
 
 def type_text(page: Page, text: str) -> None:
@@ -127,6 +145,9 @@ def test_the_application_by_keyboard_alone(browser: Browser, journey_url: str) -
     type_text(page, "A permit for Elm Street, please.")
     next_page()
     next_page()  # the date is optional
+    tab_until(page, "el.name === 'continue'")  # no file to upload: past "Upload file"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     for name, text in (("given_name", "Ana"), ("family_name", "Silva"), ("date_of_birth", "14"),
                        ("date_of_birth", "3"), ("date_of_birth", "1984")):  # fmt: skip
         tab_until(page, f"el.name === '{name}' && !el.value")
@@ -241,6 +262,9 @@ def test_appealing_a_decision_passes_axe(
     page.locator("[name=grounds]").fill("I do live on Elm Street.")
     press_first_button(page)
     assert_accessible(page, "appeal outcome")
+    press_first_button(page)
+    assert page.url.endswith("/file/appeal/evidence")
+    assert_accessible(page, "appeal evidence")
     press_first_button(page)
     assert page.url.endswith("/file/appeal/check")
     assert_accessible(page, "appeal check")

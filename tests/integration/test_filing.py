@@ -18,7 +18,7 @@ from shared.config import Settings
 from shared.models import Case, Draft, Notice, Party, Task
 from shared.services import parties
 from tests.integration.test_cookies import CSRF
-from tests.journeys import ANSWERS
+from tests.journeys import ANSWERS, FORM_VERSION
 
 VALID_APPLICATION = ANSWERS["application"]
 
@@ -38,7 +38,10 @@ def token(client: FlaskClient, path: str) -> str:
 
 def post_page(client: FlaskClient, case_type: str, slug: str, data: dict[str, object]):  # type: ignore[no-untyped-def]
     path = f"/file/{case_type}/{slug}"
-    return client.post(path, data={"csrf_token": token(client, path), "form_version": "1", **data})
+    return client.post(
+        path,
+        data={"csrf_token": token(client, path), "form_version": FORM_VERSION[case_type], **data},
+    )
 
 
 def begin(client: FlaskClient, case_type: str = "application") -> None:
@@ -99,7 +102,7 @@ def test_an_application_from_start_to_confirmation(portal: Flask) -> None:
     assert case.reference in done
     assert "Ana.Silva@example.org" in done  # as they typed it
     assert case.summary == "Resident parking permit"
-    assert case.form_version == "1"
+    assert case.form_version == FORM_VERSION["application"]
     assert case.answers["details"] == "A permit for Elm Street, please."
     with portal.extensions["caseway"].sessions() as session:
         applicant = session.get(Party, case.applicant_id)
@@ -199,12 +202,12 @@ def test_a_conditional_page_appears_only_for_its_answer_and_change_links_return(
     )
     # Change the service to "something else": the new question comes next, then back to check.
     response = client.post("/file/application/service?change=1", data={
-        "csrf_token": token(client, "/file/application/service?change=1"), "form_version": "1",
+        "csrf_token": token(client, "/file/application/service?change=1"), "form_version": FORM_VERSION["application"],
         "service": "other"})  # fmt: skip
     assert response.headers["Location"] == "/file/application/other-service?change=1"
     response = client.post("/file/application/other-service?change=1", data={
         "csrf_token": token(client, "/file/application/other-service?change=1"),
-        "form_version": "1", "service_other": "Market stall licence"})  # fmt: skip
+        "form_version": FORM_VERSION["application"], "service_other": "Market stall licence"})  # fmt: skip
     assert response.headers["Location"] == "/file/application/check"
     assert "Market stall licence" in client.get("/file/application/check").get_data(as_text=True)
 

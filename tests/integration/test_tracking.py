@@ -19,6 +19,7 @@ from shared.models import Case, Event, Notice
 from shared.services import cases, parties, signin
 from shared.services.casetypes import case_type_for
 from tests.integration.test_cookies import CSRF
+from tests.journeys import FORM_VERSION
 
 
 @pytest.fixture
@@ -242,12 +243,18 @@ def test_an_appeal_inside_the_window_is_a_new_case_linked_to_the_decision(portal
     start = client.get("/file/appeal/start").get_data(as_text=True)
     assert "look again at a decision" in start
     assert 'href="/file/appeal/grounds"' in start
-    empty = post(client, "/file/appeal/grounds", {"form_version": "1"})
+    empty = post(client, "/file/appeal/grounds", {"form_version": FORM_VERSION["appeal"]})
     assert "Tell us why you think the decision is wrong" in empty.get_data(as_text=True)
     post(
-        client, "/file/appeal/grounds", {"form_version": "1", "grounds": "I do live on Elm Street."}
+        client,
+        "/file/appeal/grounds",
+        {"form_version": FORM_VERSION["appeal"], "grounds": "I do live on Elm Street."},
     )
-    post(client, "/file/appeal/outcome", {"form_version": "1", "wanted_outcome": ""})
+    post(
+        client,
+        "/file/appeal/outcome",
+        {"form_version": FORM_VERSION["appeal"], "wanted_outcome": ""},
+    )
     sent = post(client, "/file/appeal/check", {})
     assert sent.headers["Location"] == "/file/appeal/done"
     with portal.extensions["caseway"].sessions() as session:

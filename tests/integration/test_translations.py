@@ -1,6 +1,7 @@
 """Every portal page in every shipped locale: no English left where a translation exists,
 no broken placeholder; and every catalog passes Babel's checks and its threshold."""
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -23,7 +24,7 @@ from shared.models import Case, Notice
 from shared.notices.kinds import NoticeKind
 from shared.notices.render import render_notice
 from tests.integration.test_cookies import CSRF
-from tests.journeys import ANSWERS
+from tests.journeys import ANSWERS, FORM_VERSION
 from tests.pages import APPS, page_endpoints, page_path
 
 TRANSLATED_LOCALES = [code for code in locales_for("portal") if code != DEFAULT_LOCALE]
@@ -131,14 +132,31 @@ def appeal_pages(app: Flask, client: FlaskClient, reference: str) -> dict[str, s
     pages["/file/appeal/start"] = client.get("/file/appeal/start").get_data(as_text=True)
     grounds = "/file/appeal/grounds"
     pages[grounds] = client.get(grounds).get_data(as_text=True)
-    sent_empty = client.post(grounds, data={"csrf_token": csrf, "form_version": "1"})
+    version = FORM_VERSION["appeal"]
+    sent_empty = client.post(grounds, data={"csrf_token": csrf, "form_version": version})
     pages[f"{grounds} (sent empty)"] = sent_empty.get_data(as_text=True)
-    client.post(grounds, data={"csrf_token": csrf, "form_version": "1", "grounds": "Wrong."})
+    client.post(grounds, data={"csrf_token": csrf, "form_version": version, "grounds": "Wrong."})
     pages["/file/appeal/outcome"] = client.get("/file/appeal/outcome").get_data(as_text=True)
-    client.post("/file/appeal/outcome", data={"csrf_token": csrf, "form_version": "1"})
+    client.post("/file/appeal/outcome", data={"csrf_token": csrf, "form_version": version})
+    pages["/file/appeal/evidence"] = client.get("/file/appeal/evidence").get_data(as_text=True)
+    client.post("/file/appeal/evidence", data={"csrf_token": csrf, "form_version": version})
     pages["/file/appeal/check"] = client.get("/file/appeal/check").get_data(as_text=True)
     client.post("/file/appeal/check", data={"csrf_token": csrf})
     pages["/file/appeal/done"] = client.get("/file/appeal/done").get_data(as_text=True)
+    return pages
+
+
+def upload_pages(client: FlaskClient, path: str, csrf: str, version: str) -> dict[str, str]:
+    """A file question's states: nothing chosen, a refused file, a file being checked."""
+    base = {"csrf_token": csrf, "form_version": version, "upload": "yes"}
+    pages = {
+        f"{path} (upload without a file)": client.post(path, data=base).get_data(as_text=True),
+        f"{path} (a refused file)": client.post(
+            path, data={**base, "evidence": (io.BytesIO(b"<html></html>"), "page.html")}
+        ).get_data(as_text=True),
+    }
+    client.post(path, data={**base, "evidence": (io.BytesIO(b"A note.\n"), "note.txt")})
+    pages[f"{path} (a file being checked)"] = client.get(path).get_data(as_text=True)
     return pages
 
 
@@ -155,10 +173,13 @@ def journey_pages(client: FlaskClient) -> dict[str, str]:
             html = client.get(path).get_data(as_text=True)
             csrf = CSRF.search(html).group(1)  # type: ignore[union-attr]
             pages[path] = html
-            empty = client.post(path, data={"csrf_token": csrf, "form_version": "1"})
+            version = FORM_VERSION[case_type]
+            if slug == "evidence":
+                pages.update(upload_pages(client, path, csrf, version))
+            empty = client.post(path, data={"csrf_token": csrf, "form_version": version})
             if empty.status_code == 200:  # optional questions accept an empty answer
                 pages[f"{path} (sent empty)"] = empty.get_data(as_text=True)
-            client.post(path, data={"csrf_token": csrf, "form_version": "1", **data})
+            client.post(path, data={"csrf_token": csrf, "form_version": version, **data})
         save = f"/file/{case_type}/save"
         pages[save] = client.get(save).get_data(as_text=True)
         token = CSRF.search(pages[save]).group(1)  # type: ignore[union-attr]
@@ -260,7 +281,8 @@ SAMPLE_CONTEXT = {
     "due_date": "2026-12-23", "respond_by": "2026-12-09", "case_url": "https://portal.example/c",
     "link": "https://portal.example/sign-in/t", "expires_minutes": 20,
     "appealed_reference": "WXYZ-6789-Q", "days_overdue": 3, "expires_days": 7,
-    "reason": "I moved house.",
+    "reason": "I moved house.", "filename": "invoice.pdf",
+    "signature": "Caseway.Test.EICAR.UNOFFICIAL",
 }  # fmt: skip
 
 

@@ -4,7 +4,6 @@ The worker is `caseway worker --burst` started as its own process with the test'
 so everything it sees went through a committed transaction, as in production.
 """
 
-import io
 import os
 import subprocess
 import sys
@@ -22,8 +21,11 @@ from shared.jobs import queues
 from shared.jobs.scans import SCAN_RETRY, scan_document
 from shared.models import AuditEvent, Document, Party, ScanState
 from shared.services import parties
-from shared.services.documents import quarantine_upload
-from shared.storage import Area, LocalStorage
+from shared.services.documents import UploadRules, receive_upload
+from shared.storage import Area
+from shared.storage.local import LocalStorage
+from shared.uploads.filetypes import DEFAULT_ALLOWED
+from shared.uploads.receiving import IncomingFile
 from tests.conftest import required_env
 from tests.eicar import eicar_bytes
 
@@ -53,13 +55,14 @@ def upload(sessions: sessionmaker[Session], env: dict[str, str], content: bytes,
         uploader = parties.register_person(
             session, given_name="Ana", family_name="Silva", email=None
         )
-        document = quarantine_upload(
+        incoming = IncomingFile(Path(env["CASEWAY_STORAGE_DIR"]) / "incoming", 10**6)
+        incoming.write(content)
+        document = receive_upload(
             session,
             LocalStorage(Path(env["CASEWAY_STORAGE_DIR"])),
-            case=None,
-            stream=io.BytesIO(content),
+            incoming=incoming,
             filename=name,
-            content_type="application/pdf",
+            rules=UploadRules(allowed=DEFAULT_ALLOWED, max_documents=20, max_bytes=10**6),
             uploaded_by=uploader,
         )
         return document.id
@@ -93,7 +96,7 @@ def test_worker_releases_a_clean_file_and_holds_eicar(
     worker_env: dict[str, str], sessions: sessionmaker[Session]
 ) -> None:
     clean_id = upload(sessions, worker_env, b"%PDF-1.4\n% a clean letter\n", "letter.pdf")
-    infected_id = upload(sessions, worker_env, eicar_bytes(), "invoice.pdf")
+    infected_id = upload(sessions, worker_env, eicar_bytes(), "invoice.txt")
     queue = queues.queue(queues.SCANS, worker_env["CASEWAY_REDIS_URL"])
     jobs = [queue.enqueue(scan_document, doc_id) for doc_id in (clean_id, infected_id)]
 

@@ -57,3 +57,24 @@ def test_dotenv_file_is_read_and_the_process_environment_wins(
     settings = load_settings()
     assert settings.smtp_url == "smtp://mail.dev:2525"
     assert settings.redis_url == "redis://from-environment/0"
+
+
+def test_document_storage_and_upload_limit_settings(tmp_path: Path) -> None:
+    from shared.storage import storage_for
+    from shared.storage.local import LocalStorage
+    from shared.storage.s3 import S3Storage
+
+    default = load_settings({"CASEWAY_INSTANCE_DIR": str(tmp_path)})
+    assert default.max_upload_bytes == 20 * 1024 * 1024
+    assert isinstance(storage_for(default), LocalStorage)
+    s3 = load_settings({"CASEWAY_STORAGE_URL": "s3://caseway-docs/council",
+                        "CASEWAY_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+                        "CASEWAY_MAX_UPLOAD_MB": "5"})  # fmt: skip
+    assert s3.max_upload_bytes == 5 * 1024 * 1024
+    store = storage_for(s3)
+    assert isinstance(store, S3Storage)
+    assert (store.bucket, store.prefix) == ("caseway-docs", "council")
+    with pytest.raises(ConfigError, match="CASEWAY_STORAGE_URL"):
+        load_settings({"CASEWAY_STORAGE_URL": "/var/caseway"})
+    with pytest.raises(ConfigError, match="CASEWAY_MAX_UPLOAD_MB"):
+        load_settings({"CASEWAY_MAX_UPLOAD_MB": "0"})

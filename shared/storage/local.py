@@ -1,41 +1,21 @@
-"""File storage behind one small interface: quarantine for unscanned uploads, a store for
-released ones. Files are named by generated keys, never by anything a user typed."""
+"""Storage in a folder on local disk (the default for one machine)."""
 
 from __future__ import annotations
 
-import enum
 import os
-import secrets
 import shutil
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
-CHUNK_BYTES = 64 * 1024
-
-
-class Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-class Area(enum.Enum):
-    QUARANTINE = "quarantine"
-    RELEASED = "released"
+from shared.storage import CHUNK_BYTES, Area, Readable, check_key
 
 
 class LocalStorage:
-    """A folder on local disk (the embedded default)."""
-
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def _path(self, area: Area, key: str) -> Path:
-        if not key.isalnum():  # generated keys only: nothing that could climb out of root
-            raise ValueError("storage keys are generated alphanumeric names")
-        return self.root / area.value / key
-
-    @staticmethod
-    def new_key() -> str:
-        return secrets.token_hex(16)
+        return self.root / area.value / check_key(key)
 
     def put(self, area: Area, key: str, stream: Readable) -> int:
         path = self._path(area, key)
@@ -51,6 +31,16 @@ class LocalStorage:
         partial.replace(path)  # atomic: a reader never sees half a file
         return size
 
+    def adopt(self, area: Area, key: str, path: Path) -> None:
+        destination = self._path(area, key)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.replace(destination)  # same file system: a rename, no copy
+        except OSError:
+            with path.open("rb") as source:
+                self.put(area, key, source)
+            path.unlink()
+
     def open(self, area: Area, key: str) -> BinaryIO:
         return self._path(area, key).open("rb")
 
@@ -61,3 +51,6 @@ class LocalStorage:
         destination = self._path(target, key)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(self._path(source, key), destination)
+
+    def delete(self, area: Area, key: str) -> None:
+        self._path(area, key).unlink(missing_ok=True)
