@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import Settings
 from shared.jobs.queues import redis_connection
-from shared.models import Notice, NoticeState
+from shared.models import Document, Notice, NoticeState
 from shared.services import notices
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ def _warm_up() -> None:
     from shared.notices.render import warm_up
 
     context.settings()
+    context.storage()
     warm_up()
     _warm_up_database(context.sessions())
 
@@ -51,6 +52,7 @@ def _warm_up_database(factory: sessionmaker[Session]) -> None:
             notices.claim(session, -1)
             notices.set_state(session, notice_id=-1, state=NoticeState.SENT)
             session.get(Notice, -1)
+            session.get(Document, -1, with_for_update=True)
             session.rollback()
     except SQLAlchemyError as error:
         log.warning("database not reachable at worker start (%s); jobs will retry", error)
