@@ -20,7 +20,7 @@ def free_port() -> int:
 
 
 class PrivateClamd:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, stream_max_length: str | None = None) -> None:
         self.directory = directory
         self.port = free_port()
         self.url = f"tcp://127.0.0.1:{self.port}"
@@ -35,6 +35,8 @@ class PrivateClamd:
             "SelfCheck 0",
             "Bytecode no",
         ]
+        if stream_max_length:
+            lines.append(f"StreamMaxLength {stream_max_length}")
         if os.getuid() == 0:
             lines.append("User root")
         self.config = directory / "clamd.conf"

@@ -232,9 +232,11 @@ def record_scan_problem(
 ) -> None:
     """No verdict this time. `failed`: clamd answered but could not scan this file (it stays
     unserved as SCAN_FAILED and is tried again); otherwise clamd was not there at all."""
-    document.scan_attempts += 1
     document.scan_problem = problem[:200]
     if failed:
+        # Only clamd refusing this file counts towards giving up on it; an outage of
+        # clamd is no fault of the file, and the sweep keeps trying for as long as it lasts.
+        document.scan_attempts += 1
         document.scan_state = ScanState.SCAN_FAILED
     audit.record(
         session,

@@ -417,6 +417,7 @@ def test_clamd_down_leaves_the_file_waiting_and_the_sweep_releases_it_later(
     (document,) = documents_in(app)
     assert document.scan_state is ScanState.AWAITING_SCAN
     assert document.scan_problem
+    assert document.scan_attempts == 0  # an outage is not the file's fault: never given up on
     assert storage_of(app).exists(Area.QUARANTINE, document.storage_key)
     assert client.get(f"/documents/{document.public_id}").status_code == 404
     job = Job.fetch(
@@ -453,4 +454,35 @@ def test_redis_down_at_upload_keeps_the_file_and_the_sweep_enqueues_it(portal: F
     assert "1 scan" in swept.stdout
     work(portal)
     assert documents_in(app)[0].scan_state is ScanState.CLEAN
+    app.extensions["caseway"].engine.dispose()
+
+
+def test_a_file_clamd_cannot_scan_is_marked_scan_failed_retried_and_never_served(
+    portal: Flask, tmp_path: Path
+) -> None:
+    clamd = PrivateClamd(tmp_path / "clamd", stream_max_length="1M")  # refuses longer streams
+    clamd.start()
+    try:
+        app = create_portal(replace(portal.extensions["caseway"].settings, clamd_url=clamd.url))
+        app.config["TESTING"] = True
+        client = app.test_client()
+        at_evidence(client)
+        upload(client, samples.random_pdf(3 * 1024 * 1024), "survey.pdf")
+
+        work(app, CASEWAY_CLAMD_URL=clamd.url)
+    finally:
+        clamd.stop()
+    (document,) = documents_in(app)
+    assert document.scan_state is ScanState.SCAN_FAILED
+    assert document.scan_problem
+    assert document.scan_attempts == 1
+    assert storage_of(app).exists(Area.QUARANTINE, document.storage_key)
+    assert client.get(f"/documents/{document.public_id}").status_code == 404
+    job = Job.fetch(
+        job_id_for(document.id),
+        connection=redis_connection(app.extensions["caseway"].settings.redis_url),
+    )
+    assert job.get_status() is JobStatus.SCHEDULED  # tried again with backoff
+    status = client.get("/file/application/evidence/uploads").json["uploads"][0]
+    assert status["code"] == "checking"  # until the attempts run out
     app.extensions["caseway"].engine.dispose()
