@@ -7,6 +7,7 @@ a progress bar and refreshes the status of files still being checked.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from flask import (
@@ -32,11 +33,13 @@ from shared.casetypes import case_type_definition
 from shared.casetypes.forms import FormDefinition, Page, form_case_types, form_for
 from shared.models import Document, Draft
 from shared.services import documents, filing
+from shared.storage import StorageUnavailable
 from shared.uploads.receiving import IncomingFile
 from shared.web import db_session, services, unit_of_work
 from shared.web.downloads import attachment
 
 blueprint = Blueprint("uploads", __name__)
+log = logging.getLogger(__name__)
 
 
 def rules_for(definition: FormDefinition, page: Page) -> documents.UploadRules:
@@ -116,6 +119,14 @@ def _upload(
             name = document.original_filename
     except documents.UploadRejected as rejected:
         _error(form, question.name, rejection_message(rejected))
+        return None
+    except StorageUnavailable:
+        log.exception("could not store an upload")
+        _error(
+            form,
+            question.name,
+            _("We could not save your file just now. Try again in a few minutes"),
+        )
         return None
     return str(name)
 
@@ -199,4 +210,7 @@ def download(public_id: str) -> Response:
         stream = documents.open_released(services().storage, document)
     except (access.NotFound, documents.NotServable):
         abort(404)
+    except StorageUnavailable:
+        log.exception("could not read document %s from storage", public_id)
+        abort(503)
     return attachment(stream, document)

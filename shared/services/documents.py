@@ -71,7 +71,6 @@ def receive_upload(
     kind = _checked(session, incoming, name, rules, draft=draft, case=case, question=question,
                     new_version=previous is not None)  # fmt: skip
     key = new_key()
-    storage.adopt(Area.QUARANTINE, key, incoming.finish())
     document = Document(
         case=case,
         draft_id=draft.id if draft is not None else None,
@@ -98,6 +97,14 @@ def receive_upload(
         object_id=document.id,
         details={"size_bytes": incoming.size, "kind": kind.code, "version": document.version},
     )
+    # The file goes into quarantine last: if storage fails, the caller's transaction rolls
+    # back and no row points at a missing file.
+    received = incoming.finish()
+    try:
+        storage.adopt(Area.QUARANTINE, key, received)
+    except BaseException:
+        received.unlink(missing_ok=True)
+        raise
     return document
 
 

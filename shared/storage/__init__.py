@@ -26,6 +26,10 @@ class Area(enum.Enum):
     RELEASED = "released"
 
 
+class StorageUnavailable(Exception):
+    """The store could not take or give a file just now (disk full, object store down)."""
+
+
 class Storage(Protocol):
     def put(self, area: Area, key: str, stream: Readable) -> int: ...
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import BinaryIO
 
-from shared.storage import CHUNK_BYTES, Area, Readable, check_key
+from shared.storage import CHUNK_BYTES, Area, Readable, StorageUnavailable, check_key
 
 
 class LocalStorage:
@@ -33,13 +33,16 @@ class LocalStorage:
 
     def adopt(self, area: Area, key: str, path: Path) -> None:
         destination = self._path(area, key)
-        destination.parent.mkdir(parents=True, exist_ok=True)
         try:
-            path.replace(destination)  # same file system: a rename, no copy
-        except OSError:
-            with path.open("rb") as source:
-                self.put(area, key, source)
-            path.unlink()
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.replace(destination)  # same file system: a rename, no copy
+            except OSError:
+                with path.open("rb") as source:
+                    self.put(area, key, source)
+                path.unlink()
+        except OSError as error:
+            raise StorageUnavailable(str(error)) from error
 
     def open(self, area: Area, key: str) -> BinaryIO:
         return self._path(area, key).open("rb")

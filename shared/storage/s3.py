@@ -12,9 +12,10 @@ from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
 import boto3
-from botocore.exceptions import ClientError
+from boto3.exceptions import S3UploadFailedError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.storage import Area, Readable, check_key
+from shared.storage import Area, Readable, StorageUnavailable, check_key
 
 
 class S3Storage:
@@ -38,7 +39,10 @@ class S3Storage:
         return counted.size
 
     def adopt(self, area: Area, key: str, path: Path) -> None:
-        self.client.upload_file(str(path), self.bucket, self._key(area, key))
+        try:
+            self.client.upload_file(str(path), self.bucket, self._key(area, key))
+        except (BotoCoreError, ClientError, S3UploadFailedError) as error:
+            raise StorageUnavailable(str(error)) from error
         path.unlink()
 
     def open(self, area: Area, key: str) -> BinaryIO:
@@ -46,6 +50,8 @@ class S3Storage:
             reply = self.client.get_object(Bucket=self.bucket, Key=self._key(area, key))
         except ClientError as error:
             raise FileNotFoundError(self._key(area, key)) from error
+        except BotoCoreError as error:
+            raise StorageUnavailable(str(error)) from error
         return cast(BinaryIO, reply["Body"])
 
     def exists(self, area: Area, key: str) -> bool:

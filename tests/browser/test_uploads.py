@@ -22,7 +22,8 @@ from tests.browser.test_journeys import (
     upload_a_file,
 )
 from tests.eicar import eicar_bytes
-from tests.integration.test_documents import BEFORE_EVIDENCE, work
+from tests.integration.test_documents import AFTER_EVIDENCE, BEFORE_EVIDENCE, work
+from tests.journeys import ANSWERS
 
 
 @pytest.fixture
@@ -112,4 +113,21 @@ def test_progress_and_live_status_with_javascript(
     assert infected.locator("a").count() == 0
     assert page.locator("[data-caseway-upload-announcer]").inner_text().strip()
     assert_accessible(page, "one ready, one refused")
+    # Sent with the form, the files are listed on the case page, each with its state.
+    press_first_button(page)
+    for data in AFTER_EVIDENCE.values():
+        answer(page, data)
+        press_first_button(page)
+    press_first_button(page)  # check your answers: send
+    reference = page.locator(".caseway-reference").inner_text().strip()
+    page.goto(f"{upload_url}/track")
+    page.locator("[name=reference]").fill(reference)
+    page.locator("[name=email]").fill(str(ANSWERS["application"]["contact"]["email"]))
+    press_first_button(page)
+    assert page.url.endswith(f"/cases/{reference}")
+    files = page.locator("main dl").last.inner_text()
+    assert "letter.txt" in files
+    assert "invoice.txt" in files
+    assert page.locator("main a[href^='/documents/']").count() == 1  # the clean one only
+    assert_accessible(page, "case page with files")
     context.close()

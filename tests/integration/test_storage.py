@@ -117,3 +117,27 @@ def test_the_upload_pipeline_on_s3(
         assert download.data == content
     assert not list((settings.storage_dir / "incoming").glob("*"))  # nothing left on local disk
     app.extensions["caseway"].engine.dispose()
+
+
+def test_an_unreachable_store_gives_a_message_on_the_page_and_keeps_nothing(
+    settings: Settings, fresh_database_url: str, aws_credentials: None
+) -> None:
+    from tests.clamd import free_port
+    from tests.integration.test_documents import at_evidence, documents_in, errors, upload
+
+    down = replace(
+        settings, database_url=fresh_database_url, storage_url="s3://nowhere/caseway",
+        s3_endpoint_url=f"http://127.0.0.1:{free_port()}",
+    )  # fmt: skip
+    app: Flask = create_portal(down)
+    app.config["TESTING"] = True
+    client = app.test_client()
+    at_evidence(client)
+    response = upload(client, samples.pdf(), "letter.pdf")
+    assert response.status_code == 200
+    assert errors(response.get_data(as_text=True)) == [
+        "We could not save your file just now. Try again in a few minutes"
+    ]
+    assert documents_in(app) == []  # no row for a file that was never stored
+    assert not list((settings.storage_dir / "incoming").glob("*"))
+    app.extensions["caseway"].engine.dispose()
