@@ -486,3 +486,15 @@ def test_a_file_clamd_cannot_scan_is_marked_scan_failed_retried_and_never_served
     status = client.get("/file/application/evidence/uploads").json["uploads"][0]
     assert status["code"] == "checking"  # until the attempts run out
     app.extensions["caseway"].engine.dispose()
+
+
+def test_documents_status_counts_by_scan_state(portal: Flask) -> None:
+    client = portal.test_client()
+    at_evidence(client)
+    upload(client, samples.pdf(), "clean.pdf")
+    upload(client, eicar_bytes(), "virus.txt")
+    work(portal)
+    upload(client, samples.pdf(b"later"), "waiting.pdf")
+    lines = run(worker_env(portal), "documents", "status").stdout.splitlines()
+    counts = dict(line.split() for line in lines)
+    assert counts == {"awaiting_scan": "1", "clean": "1", "infected": "1", "scan_failed": "0"}
