@@ -39,9 +39,9 @@ from shared.jobs.scans import job_id_for
 from shared.models import Document, ScanState
 from shared.scanning import scan_stream
 from shared.services import schema
-from tests.clamd import free_port
 from tests.integration.test_cookies import CSRF
 from tests.journeys import ANSWERS, FORM_VERSION
+from tests.ports import free_port
 
 BENCH_REDIS_DB = 10
 BOUNDARY = "caseway-bench-boundary"
@@ -65,13 +65,8 @@ class Portal:
         token = CSRF.search(self.get(path))
         assert token, path
         data = [("csrf_token", token.group(1)), ("form_version", FORM_VERSION["application"])]
-        for name, value in fields.items():
-            if isinstance(value, list) and name.endswith(("needed_by", "date_of_birth")):
-                data += [(name, part) for part in value]
-            elif isinstance(value, list):
-                data += [(name, item) for item in value]
-            else:
-                data.append((name, str(value)))
+        for name, value in fields.items():  # a list: a date's parts, or ticked boxes
+            data += [(name, str(item)) for item in (value if isinstance(value, list) else [value])]
         body = urllib.parse.urlencode(data).encode()
         self.opener.open(self.base + path, data=body).close()
 

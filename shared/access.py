@@ -114,19 +114,16 @@ def document_for_staff(session: Session, *, public_id: str, staff: StaffUser) ->
     document = session.scalars(select(Document).where(Document.public_id == public_id)).first()
     if document is None or document.case_id is None or not staff.is_active:
         raise NotFound
-    roles = {RoleCode(role.code) for role in staff.roles if role.code in _ROLE_CODES}
+    roles = {role.code for role in staff.roles}
     case = session.get(Case, document.case_id)
-    if case is None or not roles & CASE_ROLES:
+    if case is None or not roles & {role.value for role in CASE_ROLES}:
         raise NotFound
     assigned = case.assignee_id == staff.id
     same_team = case.team_id is not None and case.team_id == staff.team_id
     if not (assigned or same_team):
         raise NotFound
     if document.classification is Classification.SENSITIVE and not (
-        assigned or RoleCode.SUPERVISOR in roles
+        assigned or RoleCode.SUPERVISOR.value in roles
     ):
         raise NotFound
     return document
-
-
-_ROLE_CODES = frozenset(code.value for code in RoleCode)

@@ -4,19 +4,13 @@ and start the scanner without disturbing the one every other test uses."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 from shared import PROJECT_ROOT
 from shared.scanning import ScannerUnavailable, scanner_version
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.ports import free_port
 
 
 class PrivateClamd:

@@ -34,6 +34,7 @@ from shared.casetypes.forms import FormDefinition, Page, form_case_types, form_f
 from shared.models import Document, Draft
 from shared.services import documents, filing
 from shared.storage import StorageUnavailable
+from shared.uploads import filetypes
 from shared.uploads.receiving import IncomingFile
 from shared.web import db_session, services, unit_of_work
 from shared.web.downloads import attachment
@@ -166,7 +167,7 @@ def _render(
         locale=str(get_locale() or "en"),
         uploads=[(d, status_of(d)) for d in _current(draft, question.name)],
         size_text=size_text,
-        kinds=documents.filetypes.labels(case_type.allowed_files),
+        kinds=filetypes.labels(case_type.allowed_files),
         megabytes=services().settings.max_upload_bytes // (1024 * 1024),
         status_url=url_for("uploads.status", case_type=definition.case_type, slug=page.slug),
     )

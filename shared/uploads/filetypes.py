@@ -69,5 +69,5 @@ def sniff(head: bytes) -> FileKind | None:
 
 
 def labels(codes: tuple[str, ...]) -> str:
-    """ "PDF, JPG or PNG", with the word for "or" left to the caller's sentence."""
+    """The kinds as a list people read in any language: "PDF, JPG, PNG"."""
     return ", ".join(KINDS[code].label for code in codes)

@@ -18,6 +18,7 @@ from tests.browser.test_journeys import (
     NO_BANNER,
     answer,
     assert_accessible,
+    look_up,
     press_first_button,
     upload_a_file,
 )
@@ -120,11 +121,7 @@ def test_progress_and_live_status_with_javascript(
         press_first_button(page)
     press_first_button(page)  # check your answers: send
     reference = page.locator(".caseway-reference").inner_text().strip()
-    page.goto(f"{upload_url}/track")
-    page.locator("[name=reference]").fill(reference)
-    page.locator("[name=email]").fill(str(ANSWERS["application"]["contact"]["email"]))
-    press_first_button(page)
-    assert page.url.endswith(f"/cases/{reference}")
+    look_up(page, upload_url, reference, str(ANSWERS["application"]["contact"]["email"]))
     files = page.locator("main dl").last.inner_text()
     assert "letter.txt" in files
     assert "invoice.txt" in files

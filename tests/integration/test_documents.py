@@ -4,6 +4,7 @@ through the access check, removed before sending, and the sweep after outages.""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -17,6 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rq.job import Job, JobStatus
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from portal import create_portal
 from shared import PROJECT_ROOT
@@ -87,26 +90,14 @@ def upload(client: FlaskClient, content: bytes, name: str, **extra: str):  # typ
     assert csrf
     fields = {"csrf_token": csrf.group(1), "form_version": FORM_VERSION["application"],
               "upload": "yes", **extra}  # fmt: skip
-    body, content_type = multipart(fields, "evidence", name, content)
-    return client.post(EVIDENCE, data=body, content_type=content_type)
-
-
-def multipart(
-    fields: dict[str, str], file_field: str, name: str, content: bytes
-) -> tuple[bytes, str]:
-    """A form as a browser sends it (built here: werkzeug's test client leaks a temporary
-    file for bodies over 500 KB)."""
-    boundary = "caseway-test-boundary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
-             for key, value in fields.items()]  # fmt: skip
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{name}"\r\n'
-        f"Content-Type: application/octet-stream\r\n\r\n".encode()
-        + content
-        + b"\r\n"
+    # Encoded here, in memory: the test client's own encoding leaks a temporary file for
+    # bodies over 500 KB.
+    boundary, body = encode_multipart(
+        {**fields, "evidence": FileStorage(io.BytesIO(content), name)}
     )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+    return client.post(
+        EVIDENCE, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
 
 
 def documents_in(app: Flask) -> list[Document]:

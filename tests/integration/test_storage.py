@@ -20,6 +20,7 @@ from shared.storage import Area, Storage, new_key
 from shared.storage.local import LocalStorage
 from shared.storage.s3 import S3Storage
 from tests import samples
+from tests.ports import free_port
 from tests.s3server import CREDENTIALS, s3_server
 
 BUCKET = "caseway-documents"
@@ -122,7 +123,6 @@ def test_the_upload_pipeline_on_s3(
 def test_an_unreachable_store_gives_a_message_on_the_page_and_keeps_nothing(
     settings: Settings, fresh_database_url: str, aws_credentials: None
 ) -> None:
-    from tests.clamd import free_port
     from tests.integration.test_documents import at_evidence, documents_in, errors, upload
 
     down = replace(
