@@ -6,10 +6,11 @@ from datetime import date
 
 from flask import Flask, g, request, session
 from flask_babel import format_date, get_locale
+from werkzeug.wrappers import Response
 
 from shared.casetypes import load_case_types
 from shared.config import Settings
-from shared.models import Party
+from shared.services import signin
 from shared.web import create_app, db_session
 
 
@@ -44,8 +45,27 @@ def create_portal(settings: Settings | None = None) -> Flask:
 
     @app.before_request
     def _signed_in_citizen() -> None:
-        party_id = session.get("party_id")
-        g.party = db_session().get(Party, party_id) if party_id else None
+        g.party = None
+        if "party_id" not in session:
+            return
+        g.party = signin.signed_in_party(db_session(), party_id=session["party_id"],
+                                         version=session.get("session_version"))  # fmt: skip
+        if g.party is None:
+            # Signed out since (or signed in again elsewhere): a replayed copy of this
+            # cookie must not keep its looked-up cases or drafts either.
+            locale = session.get("locale")
+            session.clear()
+            if locale:
+                session["locale"] = locale
+
+    @app.after_request
+    def _never_stored(response: Response) -> Response:
+        # Deny by default: nearly every page can show personal data (a case, a form's
+        # answers, a file), so no browser or shared cache may keep any of them. Only static
+        # assets are the same for everyone.
+        if request.endpoint != "static":
+            response.cache_control.no_store = True
+        return response
 
     app.add_template_global(case_type_label)
     app.add_template_global(status.status_text)

@@ -8,6 +8,7 @@ from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length
 
+from shared.web.text import no_control_characters
 from shared.web.widgets import RadioInput, SubmitInput, TextArea, TextInput
 
 
@@ -31,7 +32,11 @@ class TrackForm(FlaskForm):
     reference = StringField(
         _l("Reference number"),
         description=_l("This is on the email we sent you, for example 7KQ4-M2XB-R."),
-        validators=[InputRequired(_l("Enter your reference number")), Length(max=40)],
+        validators=[
+            InputRequired(_l("Enter your reference number")),
+            Length(max=40),
+            no_control_characters,
+        ],
         widget=TextInput(),
     )
     email = EmailField(
@@ -39,6 +44,7 @@ class TrackForm(FlaskForm):
         validators=[
             InputRequired(_l("Enter the email address you used when you applied")),
             Length(max=254),
+            no_control_characters,
         ],
         widget=TextInput(),
     )
@@ -56,6 +62,7 @@ def email_for_a_link(label: object, hint: object) -> EmailField:
                 check_deliverability=False,
             ),
             Length(max=254),
+            no_control_characters,
         ],
         widget=TextInput(),
     )
@@ -75,6 +82,7 @@ class WithdrawForm(FlaskForm):
         validators=[
             InputRequired(_l("Tell us why you are withdrawing your request")),
             Length(max=1000, message=_l("Enter 1000 characters or fewer")),
+            no_control_characters,
         ],
         widget=TextArea(),
     )

@@ -39,8 +39,8 @@ from wtforms.validators import (
 from shared.casetypes import forms
 from shared.casetypes.forms import ADDRESS_PARTS, FormDefinition, Page
 from shared.web import widgets
+from shared.web.text import no_control_characters
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
 ADDRESS_LABELS = {
     "line_1": _l("Address line 1"),
@@ -53,13 +53,6 @@ ADDRESS_LABELS = {
 class QuestionPage(FlaskForm):
     # The version the page was drawn from: a stale or tampered page is noticed on submit.
     form_version = HiddenField()
-
-
-def no_control_characters(_form: FlaskForm, field: Field) -> None:
-    if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
-        raise ValidationError(
-            _("Remove the characters that cannot be shown, such as control characters")
-        )
 
 
 def past_date(_form: FlaskForm, field: Field) -> None:
@@ -75,11 +68,20 @@ class RealDateField(DateField):
             self.data = None
             return
         try:
-            day, month, year = (int(part) for part in valuelist)
+            day, month, year = (_date_part(part) for part in valuelist)
             self.data = date(year, month, day)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             self.data = None
             raise ValueError(_("Enter a real date, like 27 3 2026")) from None
+
+
+def _date_part(typed: str) -> int:
+    """A day, month or year as a number, bounded before conversion: "1e30" or twenty
+    digits is not a date, and must not reach date() as a number it cannot hold."""
+    part = typed.strip()
+    if not part.isdecimal() or len(part) > 4:
+        raise ValueError(typed)
+    return int(part)
 
 
 def page_form(definition: FormDefinition, page: Page, locale: str) -> type[QuestionPage]:
@@ -107,8 +109,7 @@ def _fields_for(definition: FormDefinition, question: forms.Field, locale: str) 
     needed = InputRequired(text("required")) if question.required else Optional()
     checks: list[Any] = [needed, no_control_characters]
     if question.max_length:
-        limit = _("Enter %(max)d characters or fewer", max=question.max_length)
-        checks.append(Length(max=question.max_length, message=limit))
+        checks.append(_no_longer_than(question.max_length))
     q = _Question(question, text("label"), text("hint") or None, text("required"), checks)
     if question.type == "address":
         return _address_fields(question, q.required_message)
@@ -176,12 +177,16 @@ def _address_fields(question: forms.Field, required_message: str) -> dict[str, F
         checks: list[Any] = [
             InputRequired(needed) if needed else Optional(),
             no_control_characters,
-            Length(max=200 if part != "postcode" else 20),
+            _no_longer_than(question.longest_answer(part)),
         ]
         fields[f"{question.name}_{part}"] = StringField(
             ADDRESS_LABELS[part], checks, widget=widgets.TextInput()
         )
     return fields
+
+
+def _no_longer_than(limit: int | None) -> Length:
+    return Length(max=limit or -1, message=_("Enter %(max)d characters or fewer", max=limit or 0))
 
 
 def _yes_no(value: str) -> str:

@@ -1,6 +1,12 @@
 """Who may see which case and which document. Every case or document a person sees is
 fetched through here; anything they may not see is reported exactly like one that does
-not exist."""
+not exist.
+
+Citizens reach a case in two ways. Looking it up with its reference number and an email
+address shows its status and public timeline, but knowing an address is not proof of
+reading its mail; acting on the case (withdrawing, appealing) and opening its files take
+a one-time sign-in link, which is.
+"""
 
 from __future__ import annotations
 
@@ -24,17 +30,37 @@ def case_for_citizen(
     party: Party | None,
     looked_up_case_ids: Collection[int] = (),
 ) -> Case:
-    """The case if the signed-in citizen filed it, or if they looked it up this visit with
-    its reference number and their email address."""
+    """The case to see (its status and public timeline) if the signed-in citizen filed
+    it, or if they looked it up this visit with its reference number and email address."""
+    case = _case_by_reference(session, reference)
+    if case.id in looked_up_case_ids or may_act_on(case, party):
+        return case
+    raise NotFound
+
+
+def case_to_act_on(session: Session, *, reference: str, party: Party | None) -> Case:
+    """The case to withdraw or appeal: only for the signed-in citizen who filed it. Cases
+    looked up this visit do not count."""
+    case = _case_by_reference(session, reference)
+    if may_act_on(case, party):
+        return case
+    raise NotFound
+
+
+def may_act_on(case: Case, party: Party | None) -> bool:
+    """Whether this signed-in citizen (None: nobody signed in) may act on the case and
+    open its files."""
+    return party is not None and _belongs_to(case, party)
+
+
+def _case_by_reference(session: Session, reference: str) -> Case:
     canonical = normalise_reference(reference)
     if canonical is None:
         raise NotFound
     case = session.scalars(select(Case).where(Case.reference == canonical)).first()
     if case is None:
         raise NotFound
-    if case.id in looked_up_case_ids or (party is not None and _belongs_to(case, party)):
-        return case
-    raise NotFound
+    return case
 
 
 def _belongs_to(case: Case, party: Party) -> bool:
@@ -80,11 +106,11 @@ def document_for_citizen(
     *,
     public_id: str,
     party: Party | None,
-    looked_up_case_ids: Collection[int] = (),
     draft_tokens: Collection[str] = (),
 ) -> Document:
     """A document the citizen sent: on a form they are filling in (this browser holds the
-    draft), or on a case of theirs. Files staff add are not shown to citizens."""
+    draft), or on a case of theirs while signed in (a look-up never opens files). Files
+    staff add are not shown to citizens."""
     document = session.scalars(select(Document).where(Document.public_id == public_id)).first()
     if document is None or document.removed_at is not None:
         raise NotFound
@@ -96,9 +122,7 @@ def document_for_citizen(
     if document.uploaded_by_staff_id is not None:
         raise NotFound
     case = session.get(Case, document.case_id)
-    if case is not None and (
-        case.id in looked_up_case_ids or (party is not None and _belongs_to(case, party))
-    ):
+    if case is not None and may_act_on(case, party):
         return document
     raise NotFound
 

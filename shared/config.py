@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
@@ -48,10 +49,23 @@ class Settings:
     storage_url: str = ""
     s3_endpoint_url: str | None = None
     max_upload_bytes: int = 20 * 1024 * 1024
+    # Host names served besides those of the two public addresses (production only).
+    extra_trusted_hosts: tuple[str, ...] = ()
+    # How many proxies in front of the apps add X-Forwarded-For (0: none, trust no header).
+    proxy_hops: int = 0
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    def public_url(self, app_name: str) -> str:
+        """Where people reach `app_name` ("portal" or "backoffice"): the base of its links."""
+        return self.portal_url if app_name == "portal" else self.backoffice_url
+
+    def trusted_hosts(self, app_name: str) -> list[str]:
+        """The Host headers `app_name` answers in production; any other gets a 400."""
+        host = urlsplit(self.public_url(app_name)).hostname or ""
+        return [host, *self.extra_trusted_hosts]
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -77,12 +91,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         session_timeout_seconds=60 * _positive_int(env, "CASEWAY_SESSION_TIMEOUT_MINUTES", 30),
         organisation_name=env.get("CASEWAY_ORGANISATION_NAME", "Caseway"),
         contact_email=env.get("CASEWAY_CONTACT_EMAIL", "help@caseway.example"),
-        portal_url=env.get("CASEWAY_PORTAL_URL", "http://127.0.0.1:5000").rstrip("/"),
-        backoffice_url=env.get("CASEWAY_BACKOFFICE_URL", "http://127.0.0.1:5001").rstrip("/"),
+        portal_url=_checked_public_url(env, "CASEWAY_PORTAL_URL", "http://127.0.0.1:5000"),
+        backoffice_url=_checked_public_url(env, "CASEWAY_BACKOFFICE_URL", "http://127.0.0.1:5001"),
         mail_from=env.get("CASEWAY_MAIL_FROM", "Caseway <noreply@caseway.example>"),
         storage_url=_checked_storage_url(env.get("CASEWAY_STORAGE_URL", "")),
         s3_endpoint_url=env.get("CASEWAY_S3_ENDPOINT_URL") or None,
         max_upload_bytes=1024 * 1024 * _positive_int(env, "CASEWAY_MAX_UPLOAD_MB", 20),
+        extra_trusted_hosts=tuple(
+            host.strip() for host in env.get("CASEWAY_TRUSTED_HOSTS", "").split(",") if host.strip()
+        ),
+        proxy_hops=_whole_number(env, "CASEWAY_PROXY_HOPS", 0),
     )
     if settings.is_production and (
         settings.secret_key == DEVELOPMENT_SECRET_KEY
@@ -121,6 +139,23 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) == 0:
         raise ConfigError(f"{name} must be a whole number above 0, not {raw!r}")
     return int(raw)
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {raw!r}")
+    return int(raw)
+
+
+def _checked_public_url(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, default).rstrip("/")
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be the address people use, like https://cases.example.gov")
+    return raw
 
 
 def _checked_clamd_url(raw: str) -> str:

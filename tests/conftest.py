@@ -139,6 +139,8 @@ def settings(tmp_path: Path, redis_url: str, migrated_sqlite_file: Path) -> Sett
             "CASEWAY_INSTANCE_DIR": str(tmp_path / "instance"),
             "CASEWAY_REDIS_URL": redis_url,
             "CASEWAY_CLAMD_URL": required_env("CASEWAY_CLAMD_URL"),
+            # Flask's test client asks for http://localhost/, so emailed links work in it.
+            "CASEWAY_PORTAL_URL": "http://localhost",
         }
     )
     return replace(base, secret_key="test-secret-" + secrets.token_hex(8))

@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from portal.forms import CookieSettingsForm
-from shared.web import consent
+from shared.web import consent, redirects
 
 blueprint = Blueprint("cookies", __name__)
 
@@ -40,7 +40,7 @@ def settings() -> str | Response:
 @blueprint.post("/cookies/banner")
 def banner() -> Response:
     accepted = request.form.get("cookies") == "accept"
-    response = redirect(consent.safe_return_path(request.form.get("next"), url_for("home.index")))
+    response = redirect(redirects.safe_return_path(request.form.get("next"), url_for("home.index")))
     consent.record_choice(
         response, accept_settings=accepted, secure=current_app.config["SESSION_COOKIE_SECURE"]
     )

@@ -21,6 +21,7 @@ from shared.models import Draft
 from shared.services import documents, filing
 from shared.services.casetypes import case_type_for
 from shared.web import db_session, services, unit_of_work
+from shared.web.links import absolute_url
 
 blueprint = Blueprint("filing", __name__, url_prefix="/file")
 FORM_CHANGED = _l(
@@ -120,7 +121,7 @@ def _submit(definition: FormDefinition, draft: Draft) -> Response:
                 draft=locked,
                 definition=definition,
                 case_type=case_type_for(db, definition.case_type),
-                case_url=url_for("home.index", _external=True),
+                case_url=absolute_url("home.index"),
                 backoffice_url=services().settings.backoffice_url,
             )
         except filing.FormChanged:
@@ -165,7 +166,7 @@ def save(case_type: str) -> str | Response:
             filing.send_resume_link(
                 db, draft=draft, email=form.email.data or "",
                 secret_key=services().settings.secret_key,
-                link_for=lambda token: url_for(".resume", token=token, _external=True),
+                link_for=lambda token: absolute_url(".resume", token=token),
             )  # fmt: skip
         return render_template("portal/filing/saved.html", email=form.email.data)
     return render_template("portal/filing/save.html", definition=definition, form=form)

@@ -23,6 +23,7 @@ from shared.models import Case
 from shared.services import cases as case_service
 from shared.services import decisions, documents, filing, signin
 from shared.web import db_session, services, unit_of_work
+from shared.web.links import absolute_url
 
 blueprint = Blueprint("tracking", __name__)
 WITHDRAWN = _l("You have withdrawn your request. We have told the team handling it.")
@@ -54,7 +55,7 @@ def sign_in() -> str | Response:
         with unit_of_work() as db:
             signin.request_link(
                 db, email=form.email.data or "", secret_key=services().settings.secret_key,
-                link_for=lambda token: url_for(".signed_in", token=token, _external=True),
+                link_for=lambda token: absolute_url(".signed_in", token=token),
             )  # fmt: skip
         return render_template("portal/tracking/check_email.html", email=form.email.data)
     return render_template("portal/tracking/sign_in.html", form=form)
@@ -65,12 +66,13 @@ def signed_in(token: str) -> str | Response:
     try:
         with unit_of_work() as db:
             party = signin.redeem(db, token=token, secret_key=services().settings.secret_key)
-            party_id = party.id
+            party_id, version = party.id, party.session_version
     except signin.SignInProblem as problem:
         return render_template("portal/tracking/link_problem.html", reason=problem.reason), 400  # type: ignore[return-value]
     locale = session.get("locale")
     session.clear()  # a new session for the signed-in person (no fixation)
     session["party_id"] = party_id
+    session["session_version"] = version
     if locale:
         session["locale"] = locale
     return redirect(url_for(".cases"))
@@ -78,6 +80,9 @@ def signed_in(token: str) -> str | Response:
 
 @blueprint.post("/sign-out")
 def sign_out() -> Response:
+    if g.get("party") is not None:
+        with unit_of_work() as db:
+            signin.sign_out(db, party=g.party)
     session.clear()
     return redirect(url_for("home.index"))
 
@@ -92,13 +97,14 @@ def cases() -> str | Response:
 
 @blueprint.get("/cases/<reference>")
 def case(reference: str) -> str:
-    found = _own_case(reference)
+    found = _case_to_see(reference)
     timeline = access.public_timeline(db_session(), case=found)
     decision = decisions.latest_decision(db_session(), found)
     return render_template(
         "portal/tracking/case.html",
         case=found,
         timeline=timeline,
+        may_act=access.may_act_on(found, g.get("party")),
         can_withdraw=found.state in case_service.WITHDRAWABLE,
         appeal=decisions.appeal_window(found, decision) if decision else None,
         documents=[
@@ -113,7 +119,7 @@ def case(reference: str) -> str:
 @blueprint.post("/cases/<reference>/appeal")
 def appeal(reference: str) -> str | Response:
     """Start an appeal against the case's decision, inside the case type's window."""
-    found = _own_case(reference)
+    found = _case_to_act_on(reference)
     decision = decisions.latest_decision(db_session(), found)
     if decision is None:
         abort(404)
@@ -129,7 +135,7 @@ def appeal(reference: str) -> str | Response:
 
 @blueprint.route("/cases/<reference>/withdraw", methods=["GET", "POST"])
 def withdraw(reference: str) -> str | Response:
-    found = _own_case(reference)
+    found = _case_to_act_on(reference)
     if found.state not in case_service.WITHDRAWABLE:
         abort(404)
     form = WithdrawForm()
@@ -148,11 +154,18 @@ def withdraw(reference: str) -> str | Response:
     return render_template("portal/tracking/withdraw.html", case=found, form=form)
 
 
-def _own_case(reference: str) -> Case:
+def _case_to_see(reference: str) -> Case:
     try:
         return access.case_for_citizen(
             db_session(), reference=reference, party=g.get("party"),
             looked_up_case_ids=session.get("looked_up", []),
         )  # fmt: skip
+    except access.NotFound:
+        abort(404)
+
+
+def _case_to_act_on(reference: str) -> Case:
+    try:
+        return access.case_to_act_on(db_session(), reference=reference, party=g.get("party"))
     except access.NotFound:
         abort(404)

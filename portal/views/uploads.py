@@ -201,11 +201,11 @@ def status(case_type: str, slug: str) -> Response:
 
 @blueprint.get("/documents/<public_id>")
 def download(public_id: str) -> Response:
-    """A file the citizen sent, if it is theirs and scanned clean: always as an attachment."""
+    """A file the citizen sent, if it is theirs (signed in, or on the form this browser is
+    filling in; never by a look-up) and scanned clean: always as an attachment."""
     try:
         document = access.document_for_citizen(
             db_session(), public_id=public_id, party=g.get("party"),
-            looked_up_case_ids=session.get("looked_up", []),
             draft_tokens=list(session.get("drafts", {}).values()),
         )  # fmt: skip
         stream = documents.open_released(services().storage, document)

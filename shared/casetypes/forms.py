@@ -33,6 +33,10 @@ FIELD_TYPES = frozenset(
 )
 YES_NO = ("yes", "no")
 ADDRESS_PARTS = ("line_1", "line_2", "town", "postcode")
+# The longest answer each part of an address takes (the Party record's columns hold these).
+ADDRESS_MAX_LENGTHS = {"line_1": 200, "line_2": 200, "town": 120, "postcode": 20}
+# Answers whose format bounds their length: RFC 5321's longest address; the phone pattern.
+FORMAT_MAX_LENGTHS = {"email": 254, "phone": 20}
 
 
 class FormDefinitionError(ValueError):
@@ -48,6 +52,12 @@ class Field:
     options: tuple[str, ...] = ()
     past_only: bool = False  # dates: must be before today (e.g. date of birth)
     max_files: int = 1  # files: how many this question takes (the case type caps the total)
+
+    def longest_answer(self, part: str | None = None) -> int | None:
+        """The most characters the question accepts (for an address, in `part`)."""
+        if self.type == "address":
+            return ADDRESS_MAX_LENGTHS[part or ""]
+        return FORMAT_MAX_LENGTHS.get(self.type, self.max_length)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from rq.job import Job, JobStatus
 from shared.jobs import context
 from shared.jobs.queues import SCANS, queue, redis_connection
 from shared.models import Document, ScanState
-from shared.scanning import ScanFailed, ScannerUnavailable, scan_stream
+from shared.scanning import ScanFailed, ScannerUnavailable, ScanResult, scan_stream
 from shared.services import documents
-from shared.storage import Area
 
 log = logging.getLogger(__name__)
 
@@ -27,36 +26,50 @@ _IN_FLIGHT = {JobStatus.QUEUED, JobStatus.STARTED}
 
 
 def scan_document(document_id: int) -> str:
-    """Scan one quarantined document; idempotent, so a re-enqueued job is harmless."""
-    storage = context.storage()
-    settings = context.settings()
+    """Scan one document still without a verdict; idempotent, so a re-enqueued job, or the
+    sweep's after a crash or a failed commit at any step, finishes what was left."""
     sessions = context.sessions()
+    with sessions() as session:
+        document = session.get(Document, document_id)
+    if document is None or not _unscanned(document):
+        log.info("document %s needs no scan", document_id)
+        return "skipped"
+    # No transaction is held while clamd reads the file: on SQLite it would hold the write
+    # lock (`shared.db`) and keep every other writer waiting for as long as the scan takes.
+    try:
+        result = _scan(document)
+    except ScannerUnavailable as problem:
+        log.warning("no verdict for document %s: %s", document_id, problem)
+        _record_problem(document_id, problem)
+        raise  # RQ's Retry takes it from here; the file stays unserved
     with sessions() as session, session.begin():
         document = session.get(Document, document_id, with_for_update=True)
-        if document is None or document.scan_state not in (
-            ScanState.AWAITING_SCAN, ScanState.SCAN_FAILED
-        ):  # fmt: skip
-            log.info("document %s needs no scan", document_id)
-            return "skipped"
-        try:
-            with storage.open(Area.QUARANTINE, document.storage_key) as stream:
-                result = scan_stream(settings.clamd_url, stream)
-        except ScannerUnavailable as error:
-            problem = error
-        else:
-            documents.record_scan_result(
-                session, storage, document=document, result=result,
-                portal_url=settings.portal_url, backoffice_url=settings.backoffice_url,
-            )  # fmt: skip
-            return str(document.scan_state.value)
-    log.warning("no verdict for document %s: %s", document_id, problem)
-    with sessions() as session, session.begin():
+        if document is None or not _unscanned(document):
+            return "skipped"  # another attempt recorded its verdict meanwhile
+        settings = context.settings()
+        documents.record_scan_result(
+            session, context.storage(), document=document, result=result,
+            portal_url=settings.portal_url, backoffice_url=settings.backoffice_url,
+        )  # fmt: skip
+        return str(document.scan_state.value)
+
+
+def _unscanned(document: Document) -> bool:
+    return document.scan_state in (ScanState.AWAITING_SCAN, ScanState.SCAN_FAILED)
+
+
+def _scan(document: Document) -> ScanResult:
+    with documents.open_for_scan(context.storage(), document) as stream:
+        return scan_stream(context.settings().clamd_url, stream)
+
+
+def _record_problem(document_id: int, problem: ScannerUnavailable) -> None:
+    with context.sessions()() as session, session.begin():
         held = session.get(Document, document_id, with_for_update=True)
-        if held is not None:
+        if held is not None and _unscanned(held):
             documents.record_scan_problem(
                 session, document=held, problem=str(problem), failed=isinstance(problem, ScanFailed)
             )
-    raise problem  # RQ's Retry takes it from here; the file stays unserved
 
 
 def job_id_for(document_id: int) -> str:

@@ -52,6 +52,7 @@ def _warm_up_database(factory: sessionmaker[Session]) -> None:
             notices.claim(session, -1)
             notices.set_state(session, notice_id=-1, state=NoticeState.SENT)
             session.get(Notice, -1)
+            session.get(Document, -1)
             session.get(Document, -1, with_for_update=True)
             session.rollback()
     except SQLAlchemyError as error:

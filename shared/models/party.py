@@ -35,6 +35,9 @@ class Party(Base):
     address_town: Mapped[str | None] = mapped_column(String(120))
     address_postcode: Mapped[str | None] = mapped_column(String(20))
     preferred_locale: Mapped[str] = mapped_column(String(16), default="en")
+    # A signed-in browser carries the version it signed in at; signing out or redeeming a
+    # newer sign-in link moves it on, so copies of older session cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

@@ -175,10 +175,10 @@ def remove_upload(
     if document.case_id is not None or document.removed_at is not None:
         raise PermissionError("only a file on an unsent form can be removed")
     document.removed_at = utcnow()
-    # An infected file stays in quarantine as evidence; anything else is theirs to take back.
+    # An infected file stays in quarantine as evidence; anything else is theirs to take back,
+    # from both areas (a scan whose commit failed may have left it released; see below).
     if document.scan_state is not ScanState.INFECTED:
-        area = Area.RELEASED if document.scan_state is ScanState.CLEAN else Area.QUARANTINE
-        storage.delete(area, document.storage_key)
+        _delete_everywhere(storage, document.storage_key)
     audit.record(session, actor=by, action="document.removed", object_kind="document",
                  object_id=document.id)  # fmt: skip
     session.flush()
@@ -210,14 +210,24 @@ def record_scan_result(
     backoffice_url: str,
 ) -> None:
     """Release a clean file to the store; hold an infected one in quarantine for good and
-    tell the uploader and whoever handles the case."""
+    tell the uploader and whoever handles the case.
+
+    The file moves before the caller commits the verdict, so a clean row always has its
+    file released. A failed commit or a crash after the move leaves a released file under
+    a row with no verdict: never served (only a clean row is), and found there by the next
+    attempt, which the sweep makes sure of (`open_for_scan`); the move, done already, is
+    then a no-op. Moving after the commit instead would leave clean rows whose file is
+    still in quarantine, which nothing could find without a look at every file."""
     document.scanned_at = utcnow()
     document.scan_attempts += 1
     document.scan_problem = None
+    key = document.storage_key
     if document.removed_at is not None and result.verdict is Verdict.CLEAN:
-        storage.delete(Area.QUARANTINE, document.storage_key)  # taken back while scanning
+        _delete_everywhere(storage, key)  # taken back while scanning
     elif result.verdict is Verdict.CLEAN:
-        storage.move(document.storage_key, Area.QUARANTINE, Area.RELEASED)
+        storage.move(key, Area.QUARANTINE, Area.RELEASED)
+    elif storage.exists(Area.RELEASED, key):  # infected, but moved by an attempt clean then
+        storage.move(key, Area.RELEASED, Area.QUARANTINE)
     document.scan_state = ScanState.CLEAN if result.verdict is Verdict.CLEAN else ScanState.INFECTED
     document.scan_signature = result.signature
     audit.record(
@@ -232,6 +242,21 @@ def record_scan_result(
         _tell_uploader(session, document=document, case=document.case, portal_url=portal_url)
         _tell_staff(session, document=document, case=document.case, backoffice_url=backoffice_url)
     session.flush()
+
+
+def open_for_scan(storage: Storage, document: Document) -> BinaryIO:
+    """The file to scan, from quarantine; or from the released area, where an attempt that
+    moved it and then failed to commit its verdict left it. Quarantine first: while the
+    file is there, it is the whole file (a copy interrupted on its way out may not be)."""
+    try:
+        return storage.open(Area.QUARANTINE, document.storage_key)
+    except FileNotFoundError:
+        return storage.open(Area.RELEASED, document.storage_key)
+
+
+def _delete_everywhere(storage: Storage, key: str) -> None:
+    for area in Area:
+        storage.delete(area, key)
 
 
 def record_scan_problem(

@@ -150,6 +150,18 @@ def summary_of(definition: FormDefinition, draft: Draft) -> str:
     return (label or str(answer or ""))[:200]
 
 
+# Where the contact answers of every form are kept on the Party record ("question.part" for
+# an address); each form's limit on these answers must fit the column (a test reads both).
+CONTACT_ANSWERS = {
+    "phone": "phone",
+    "address.line_1": "address_line_1",
+    "address.line_2": "address_line_2",
+    "address.town": "address_town",
+    "address.postcode": "address_postcode",
+}
+PERSON_ANSWERS = {"given_name": "given_name", "family_name": "family_name", "email": "email"}
+
+
 def _applicant(session: Session, answers: dict[str, Any], locale: str) -> Party:
     email = (answers.get("email") or "").strip().lower() or None
     if email:
@@ -168,11 +180,10 @@ def _applicant(session: Session, answers: dict[str, Any], locale: str) -> Party:
         preferred_locale=locale,
         date_of_birth=date.fromisoformat(born) if born else None,
     )
-    party.phone = answers.get("phone") or None
-    party.address_line_1 = address.get("line_1") or None
-    party.address_line_2 = address.get("line_2") or None
-    party.address_town = address.get("town") or None
-    party.address_postcode = address.get("postcode") or None
+    for answer, column in CONTACT_ANSWERS.items():
+        name, _dot, part = answer.partition(".")
+        value = address.get(part) if part else answers.get(name)
+        setattr(party, column, value or None)
     return party
 
 

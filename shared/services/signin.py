@@ -2,6 +2,10 @@
 
 The link carries a signed, expiring token naming a nonce; the nonce is stored and can be
 used once. Asking for a link says the same thing whether or not the address is known.
+
+Sessions are signed cookies, which the server cannot take back, so a signed-in cookie
+also carries the Party's `session_version`: signing out, or redeeming a new link, moves
+the version on, and every cookie holding an older one is signed out.
 """
 
 from __future__ import annotations
@@ -62,7 +66,34 @@ def redeem(session: Session, *, token: str, secret_key: str) -> Party:
     if party is None:
         raise SignInProblem("expired_or_invalid")
     party.is_email_verified = True  # they proved they read mail at this address
+    _end_sessions(party)  # one signed-in browser per link: a new link ends the older ones
     audit.record(session, actor=party, action="party.signed_in", object_kind="party",
                  object_id=party.id)  # fmt: skip
     session.flush()
     return party
+
+
+def sign_out(session: Session, *, party: Party) -> None:
+    """End every signed-in session of this person, including copies of their cookie."""
+    _end_sessions(party)
+    audit.record(session, actor=party, action="party.signed_out", object_kind="party",
+                 object_id=party.id)  # fmt: skip
+    session.flush()
+
+
+def signed_in_party(session: Session, *, party_id: object, version: object) -> Party | None:
+    """The person a browser's session signs in, or None if it names nobody or its version
+    has been ended by a sign-out or a newer sign-in link."""
+    # Both come from a cookie: signed by us, but possibly from before a sign-out.
+    if type(party_id) is not int or type(version) is not int:
+        return None
+    party = session.get(Party, party_id)
+    if party is None or party.session_version != version:
+        return None
+    return party
+
+
+def _end_sessions(party: Party) -> None:
+    # Incremented in the database, not from the value read, so two sign-ins at the same
+    # moment still end up at different versions.
+    party.session_version = Party.session_version + 1

@@ -41,7 +41,9 @@ class Storage(Protocol):
 
     def exists(self, area: Area, key: str) -> bool: ...
 
-    def move(self, key: str, source: Area, target: Area) -> None: ...
+    def move(self, key: str, source: Area, target: Area) -> None:
+        """Idempotent: a file already in `target` and gone from `source` was moved by an
+        earlier attempt, and is left as it is; one in neither is FileNotFoundError."""
 
     def delete(self, area: Area, key: str) -> None: ...
 

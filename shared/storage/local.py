@@ -53,7 +53,11 @@ class LocalStorage:
     def move(self, key: str, source: Area, target: Area) -> None:
         destination = self._path(target, key)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(self._path(source, key), destination)
+        try:
+            shutil.move(self._path(source, key), destination)
+        except FileNotFoundError:
+            if not destination.is_file():
+                raise  # in neither area
 
     def delete(self, area: Area, key: str) -> None:
         self._path(area, key).unlink(missing_ok=True)

@@ -64,11 +64,25 @@ class S3Storage:
     def move(self, key: str, source: Area, target: Area) -> None:
         # Copy first, delete after: a crash in between leaves a copy, never no file.
         origin = {"Bucket": self.bucket, "Key": self._key(source, key)}
-        self.client.copy(origin, self.bucket, self._key(target, key))
+        try:
+            self.client.copy(origin, self.bucket, self._key(target, key))
+        except ClientError as error:
+            if _code(error) not in _MISSING:
+                raise
+            if not self.exists(target, key):
+                raise FileNotFoundError(origin["Key"]) from error
+            return  # moved already
         self.client.delete_object(**origin)
 
     def delete(self, area: Area, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(area, key))
+
+
+_MISSING = {"404", "NoSuchKey"}
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 class _Counting:

@@ -13,13 +13,14 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared import PROJECT_ROOT
 from shared.config import Settings, load_settings
 from shared.db import make_engine, make_session_factory
 from shared.i18n import DEFAULT_LOCALE, autonym, locales_for, text_direction
 from shared.storage import Storage, storage_for
-from shared.web import errors, health, language, session_timeout
+from shared.web import errors, health, language, session_timeout, text
 from shared.web.receiving import UploadingRequest, max_request_bytes
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -70,7 +71,15 @@ def create_app(
         CASEWAY_LOCALES=locales_for(app_name),
         CASEWAY_LAYOUT=layout,
         MAX_CONTENT_LENGTH=max_request_bytes(settings.max_upload_bytes),
+        CASEWAY_PUBLIC_URL=settings.public_url(app_name),
+        TRUSTED_HOSTS=settings.trusted_hosts(app_name) if settings.is_production else None,
     )
+    if settings.proxy_hops:
+        # Behind N proxies, the client's address and scheme are what the Nth one saw; an
+        # X-Forwarded-For from anywhere else is ignored, so it cannot dodge rate limits.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
     engine = make_engine(settings.database_url)
     app.extensions["caseway"] = AppServices(
         settings,
@@ -87,6 +96,7 @@ def create_app(
     app.register_blueprint(language.blueprint)
     session_timeout.configure(app, settings.session_timeout_seconds)
     errors.register(app)
+    text.install(app)
     return app
 
 

@@ -33,13 +33,6 @@ def record_choice(response: Response, *, accept_settings: bool, secure: bool) ->
     )
 
 
-def safe_return_path(candidate: str | None, default: str) -> str:
-    """Only a path on this site: never another host (`//evil.example`, `https://...`)."""
-    if candidate and candidate.startswith("/") and not candidate.startswith(("//", "/\\")):
-        return candidate
-    return default
-
-
 def encode_policy(policy: dict[str, bool]) -> str:
     """`{"settings": True}` → `settings-yes`: plain cookie characters, no quoting needed."""
     return ".".join(f"{name}-{'yes' if allowed else 'no'}" for name, allowed in policy.items())

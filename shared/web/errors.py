@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -44,7 +45,12 @@ def register(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
 
 
-def _render(code: int, explanation: str | None = None) -> tuple[str, int]:
+def render_error(code: int, explanation: str | None = None) -> tuple[str, int]:
+    """An error page in the app's layout, with an explanation other than the usual one."""
+    if request_ctx.url_adapter is None:
+        # A host this app does not serve (TRUSTED_HOSTS): no page of ours can be built
+        # for it, and nobody who uses the service arrives this way.
+        return "Bad request: unknown host\n", code
     shown = code if code in TITLES else 500
     body = render_template(
         "errors/error.html",
@@ -55,13 +61,13 @@ def _render(code: int, explanation: str | None = None) -> tuple[str, int]:
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
-    return _render(400, str(CSRF_EXPLANATION))
+    return render_error(400, str(CSRF_EXPLANATION))
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
-    return _render(error.code or 500)
+    return render_error(error.code or 500)
 
 
 def _unexpected_error(error: Exception) -> tuple[str, int]:
     log.exception("unhandled error", exc_info=error)
-    return _render(InternalServerError.code)
+    return render_error(InternalServerError.code)

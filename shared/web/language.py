@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from shared.i18n import DEFAULT_LOCALE, negotiate
 from shared.models import Party
 from shared.services import parties
-from shared.web import consent
+from shared.web import consent, redirects
 
 blueprint = Blueprint("language", __name__)
 COOKIE_NAME = "locale"
@@ -50,11 +50,24 @@ def select_locale() -> str:
 
 @blueprint.get("/language/<code>")
 def choose(code: str) -> Response:
+    """The language for this visit: a plain link, so it changes nothing stored."""
+    return _switch_to(code, request.args.get("next"))
+
+
+@blueprint.post("/language/<code>")
+def choose_and_store(code: str) -> Response:
+    """A signed-in resident's choice, which also becomes the language of their emails:
+    stored data changes only on a POST with its CSRF token, never on a link."""
+    response = _switch_to(code, request.form.get("next"))
+    _remember_on_the_party_record(code)
+    return response
+
+
+def _switch_to(code: str, return_path: str | None) -> Response:
     if code not in offered_locales():
         abort(404)
     session["locale"] = code
-    _remember_on_the_party_record(code)
-    response = redirect(consent.safe_return_path(request.args.get("next"), url_for("home.index")))
+    response = redirect(redirects.safe_return_path(return_path, url_for("home.index")))
     if consent.remembers_settings(request):
         response.set_cookie(
             COOKIE_NAME,

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Flask, Response, render_template, session
+from flask import Blueprint, Flask, Response, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 blueprint = Blueprint("session", __name__, url_prefix="/session")
 WARNING_SECONDS = 120
 
 
+class _PagesRefreshSessions(SecureCookieSessionInterface):
+    """Refreshing the cookie on every request also means on every stylesheet and icon,
+    which a browser fetches alongside the next page: one that set out before a sign-in
+    and came back after it would put the old cookie back and sign the person out again."""
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if request.endpoint == "static":
+            return False
+        return super().should_set_cookie(app, session)
+
+
 def configure(app: Flask, timeout_seconds: int) -> None:
+    app.session_interface = _PagesRefreshSessions()
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=timeout_seconds)
     app.config["SESSION_REFRESH_EACH_REQUEST"] = True
 

@@ -47,7 +47,10 @@ def serve(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    address = f"http://127.0.0.1:{server.server_port}"
+    # The app's public address (the base of emailed links) is known only once it listens.
+    app.config["CASEWAY_PUBLIC_URL"] = address
+    yield address
     server.shutdown()
     thread.join(timeout=10)
 

@@ -130,6 +130,19 @@ def look_up(page: Page, base: str, reference: str, email: str) -> None:
     assert page.url.endswith(f"/cases/{reference}")
 
 
+def sign_in(page: Page, app: Flask, base: str, email: str) -> None:
+    """Sign in with the one-time link emailed to the address, as a resident does."""
+    page.goto(f"{base}/sign-in")
+    page.locator("[name=email]").fill(email)
+    press_first_button(page)
+    with app.extensions["caseway"].sessions() as db:
+        notice = db.scalars(select(Notice).where(Notice.kind == "sign_in_link")
+                            .order_by(Notice.id.desc())).first()  # fmt: skip
+        assert notice is not None
+    page.goto(notice.context["link"])
+    assert page.url.endswith("/cases")
+
+
 def type_text(page: Page, text: str) -> None:
     page.keyboard.type(text, delay=0)
 
@@ -215,15 +228,7 @@ def test_following_a_case_passes_axe(
     press_first_button(page)
     assert_accessible(page, "track (error)")
     look_up(page, journey_url, reference, "Ana.Silva@example.org")
-    assert_accessible(page, "case")
-    page.goto(f"{journey_url}/cases/{reference}/withdraw")
-    assert_accessible(page, "withdraw")
-    press_first_button(page)
-    assert_accessible(page, "withdraw (error)")
-    page.locator("[name=reason]").fill("I moved house.")
-    press_first_button(page)
-    assert page.url.endswith(f"/cases/{reference}")
-    assert_accessible(page, "case (withdrawn)")
+    assert_accessible(page, "case (looked up)")
     page.goto(f"{journey_url}/sign-in")
     assert_accessible(page, "sign in")
     page.locator("[name=email]").fill("ana.silva@example.org")
@@ -235,6 +240,16 @@ def test_following_a_case_passes_axe(
     assert page.url.endswith("/cases")
     assert reference in page.locator("main").inner_text()
     assert_accessible(page, "your cases")
+    page.goto(f"{journey_url}/cases/{reference}")
+    assert_accessible(page, "case")
+    page.goto(f"{journey_url}/cases/{reference}/withdraw")
+    assert_accessible(page, "withdraw")
+    press_first_button(page)
+    assert_accessible(page, "withdraw (error)")
+    page.locator("[name=reason]").fill("I moved house.")
+    press_first_button(page)
+    assert page.url.endswith(f"/cases/{reference}")
+    assert_accessible(page, "case (withdrawn)")
     page.goto(link)
     assert_accessible(page, "link already used")
     context.close()
@@ -252,6 +267,9 @@ def test_appealing_a_decision_passes_axe(
     context.add_cookies([{**NO_BANNER, "url": journey_url}])  # type: ignore[list-item]
     page = context.new_page()
     look_up(page, journey_url, reference, "ana@example.org")
+    assert_accessible(page, "decided case (looked up)")
+    sign_in(page, journey_app, journey_url, "ana@example.org")
+    page.goto(f"{journey_url}/cases/{reference}")
     assert_accessible(page, "decided case")
     with page.expect_navigation():
         page.locator("form[action$='/appeal'] button").click()

@@ -20,6 +20,7 @@ from tests.browser.test_journeys import (
     assert_accessible,
     look_up,
     press_first_button,
+    sign_in,
     upload_a_file,
 )
 from tests.eicar import eicar_bytes
@@ -121,10 +122,15 @@ def test_progress_and_live_status_with_javascript(
         press_first_button(page)
     press_first_button(page)  # check your answers: send
     reference = page.locator(".caseway-reference").inner_text().strip()
-    look_up(page, upload_url, reference, str(ANSWERS["application"]["contact"]["email"]))
+    email = str(ANSWERS["application"]["contact"]["email"])
+    look_up(page, upload_url, reference, email)
     files = page.locator("main dl").last.inner_text()
     assert "letter.txt" in files
     assert "invoice.txt" in files
+    assert page.locator("main a[href^='/documents/']").count() == 0  # a look-up opens no files
+    assert_accessible(page, "case page with files, looked up")
+    sign_in(page, upload_app, upload_url, email)
+    page.goto(f"{upload_url}/cases/{reference}")
     assert page.locator("main a[href^='/documents/']").count() == 1  # the clean one only
     assert_accessible(page, "case page with files")
     context.close()

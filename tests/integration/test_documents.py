@@ -191,6 +191,37 @@ def test_eicar_is_held_in_quarantine_never_served_and_people_are_told(portal: Fl
     assert f"/documents/{document.public_id}" not in page
 
 
+def test_a_look_up_lists_the_files_but_only_signing_in_opens_them(portal: Flask) -> None:
+    from tests.integration.test_tracking import answers_like_no_such_case, sign_in
+
+    filer = portal.test_client()
+    at_evidence(filer)
+    upload(filer, samples.pdf(b"my tenancy"), "tenancy.pdf")
+    fill(filer, {"evidence": {}, **AFTER_EVIDENCE})
+    assert send(filer).status_code == 302
+    work(portal)
+    (document,) = documents_in(portal)
+    with portal.extensions["caseway"].sessions() as session:
+        reference = session.scalars(select(Case.reference)).one()
+    # Knowing the reference and the address is not proof of reading its mail.
+    client = portal.test_client()
+    track = client.get("/track").get_data(as_text=True)
+    client.post("/track", data={"csrf_token": CSRF.search(track).group(1),  # type: ignore[union-attr]
+                                "reference": reference, "email": "ana.silva@example.org"})  # fmt: skip
+    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    assert "tenancy.pdf" in page
+    assert "/documents/" not in page
+    assert 'href="/sign-in">Sign in</a> to withdraw, appeal or download your files' in page
+    download = f"/documents/{document.public_id}"
+    assert answers_like_no_such_case(client, download, document.public_id)
+    # The one-time link proves it.
+    sign_in(portal, client, "ana.silva@example.org")
+    assert f'href="{download}"' in client.get(f"/cases/{reference}").get_data(as_text=True)
+    with client.get(download) as own:
+        assert own.status_code == 200
+        assert own.data == samples.pdf(b"my tenancy")
+
+
 def test_infected_file_on_a_case_with_a_caseworker_tells_the_caseworker(portal: Flask) -> None:
     from shared.models import RoleCode, Team
     from shared.services import staff

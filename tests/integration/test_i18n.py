@@ -70,7 +70,22 @@ def test_a_signed_in_citizens_choice_is_stored_on_their_party_record(portal_app:
         link = session.scalars(select(Notice).where(Notice.kind == "sign_in_link")).one()
     assert client.get(link.context["link"]).status_code == 302
 
-    assert client.get("/language/ar").status_code == 302
+    # A link (GET) changes the visit's language only: an image tag on any page could
+    # otherwise change what the person's emails are written in.
+    assert client.get("/language/cy").status_code == 302
+    with sessions() as session:
+        stored = session.get(Party, party_id)
+        assert stored is not None
+        assert stored.preferred_locale == "en"
+
+    page = client.get("/cases").get_data(as_text=True)
+    assert 'action="/language/ar"' in page  # the switcher is a form for a signed-in person
+    token = CSRF.search(page)
+    assert token is not None
+    refused = client.post("/language/ar", data={"next": "/cases"})  # no CSRF token
+    assert refused.status_code == 400
+    response = client.post("/language/ar", data={"csrf_token": token.group(1), "next": "/cases"})
+    assert response.headers["Location"] == "/cases"
     with sessions() as session:
         stored = session.get(Party, party_id)
         assert stored is not None

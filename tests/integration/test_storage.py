@@ -69,6 +69,19 @@ def test_put_open_move_and_delete(storage: Storage) -> None:
     assert not storage.exists(Area.RELEASED, key)
 
 
+def test_a_move_done_already_is_done(storage: Storage) -> None:
+    # As a scan whose commit failed after the move finds it when it is tried again.
+    key = new_key()
+    storage.put(Area.QUARANTINE, key, io.BytesIO(b"scanned clean"))
+    storage.move(key, Area.QUARANTINE, Area.RELEASED)
+    storage.move(key, Area.QUARANTINE, Area.RELEASED)
+    assert not storage.exists(Area.QUARANTINE, key)
+    with storage.open(Area.RELEASED, key) as stream:
+        assert stream.read() == b"scanned clean"
+    with pytest.raises(FileNotFoundError):
+        storage.move(new_key(), Area.QUARANTINE, Area.RELEASED)  # in neither area
+
+
 def test_adopting_a_received_file(storage: Storage, tmp_path: Path) -> None:
     received = tmp_path / "upload.incoming"
     received.write_bytes(b"received bytes")

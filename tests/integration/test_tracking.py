@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal import create_portal
 from shared.config import Settings
 from shared.db import transaction
-from shared.models import Case, Event, Notice
+from shared.models import AuditEvent, Case, Event, Notice
 from shared.services import cases, parties, signin
 from shared.services.casetypes import case_type_for
 from tests.integration.test_cookies import CSRF
@@ -90,10 +90,19 @@ def test_a_case_not_looked_up_or_not_yours_is_not_found(portal: Flask) -> None:
 
 
 def sign_in_link(app: Flask, email: str) -> str:
+    """The newest sign-in link emailed to the address."""
     with app.extensions["caseway"].sessions() as session:
         notice = session.scalars(select(Notice).where(Notice.kind == "sign_in_link",
-                                                      Notice.recipient_address == email)).one()  # fmt: skip
+                                                      Notice.recipient_address == email)
+                                 .order_by(Notice.id.desc())).first()  # fmt: skip
+        assert notice is not None
         return str(notice.context["link"])
+
+
+def sign_in(app: Flask, client: FlaskClient, email: str) -> None:
+    """The one-time link flow, as a resident goes through it: ask, read the email, open."""
+    post(client, "/sign-in", {"email": email})
+    assert client.get(sign_in_link(app, email)).headers["Location"] == "/cases"
 
 
 def test_sign_in_by_a_one_time_link_lists_every_case_and_only_yours(portal: Flask) -> None:
@@ -162,6 +171,34 @@ def test_signing_out_forgets_the_person(portal: Flask) -> None:
     assert client.get("/cases").headers["Location"] == "/sign-in"
 
 
+def test_a_copy_of_the_session_cookie_stops_working_at_sign_out(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    client = portal.test_client()
+    sign_in(portal, client, "ana@example.org")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    copied = cookie.value  # e.g. taken from a shared computer before "Sign out"
+    post(client, "/sign-out", {})
+    replayed = portal.test_client()
+    replayed.set_cookie("session", copied)
+    assert replayed.get("/cases").headers.get("Location") == "/sign-in"
+    assert replayed.get(f"/cases/{reference}").status_code == 404
+    with portal.extensions["caseway"].sessions() as session:
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert actions[-2:] == ["party.signed_in", "party.signed_out"]
+
+
+def test_a_new_sign_in_link_ends_earlier_sessions(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    first, second = portal.test_client(), portal.test_client()
+    sign_in(portal, first, "ana@example.org")
+    assert first.get(f"/cases/{reference}").status_code == 200
+    sign_in(portal, second, "ana@example.org")
+    assert first.get("/cases").headers.get("Location") == "/sign-in"
+    assert first.get(f"/cases/{reference}").status_code == 404
+    assert second.get(f"/cases/{reference}").status_code == 200
+
+
 def test_looking_cases_up_is_rate_limited_per_client(portal: Flask) -> None:
     client = portal.test_client()
     statuses = [post(client, "/track", {"reference": "ABCD-EFGH-J", "email": "x@example.org"}).status_code
@@ -183,7 +220,7 @@ def test_a_citizen_can_withdraw_their_case_with_a_reason(portal: Flask) -> None:
         staff.create_staff_user(session, email="carlos@council.example", display_name="Carlos",
                                 password="a long password", roles=[RoleCode.CASEWORKER], team=team)  # fmt: skip
     client = portal.test_client()
-    post(client, "/track", {"reference": reference, "email": "ana@example.org"})
+    sign_in(portal, client, "ana@example.org")
     assert "Withdraw this request" in client.get(f"/cases/{reference}").get_data(as_text=True)
     empty = post(client, f"/cases/{reference}/withdraw", {"reason": ""})
     assert "Tell us why you are withdrawing your request" in empty.get_data(as_text=True)
@@ -214,6 +251,70 @@ def test_someone_elses_case_cannot_be_withdrawn(portal: Flask) -> None:
     )
 
 
+def looked_up(client: FlaskClient, reference: str, email: str) -> str:
+    """The case page after a look-up with its reference and an email address."""
+    post(client, "/track", {"reference": reference, "email": email})
+    response = client.get(f"/cases/{reference}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def answers_like_no_such_case(client: FlaskClient, path: str, key: str, **post: str) -> bool:
+    """Whether GET (or, given form fields, POST) of the path answers exactly as the same
+    request where the key (a case's reference, a file's id) names nothing."""
+    nobody = path.replace(key, "ZZZZ-ZZZZ-Z")
+    pages = []
+    for each in (path, nobody):
+        if post:
+            token = CSRF.search(client.get("/track").get_data(as_text=True))
+            assert token
+            response = client.post(each, data={"csrf_token": token.group(1), **post})
+        else:
+            response = client.get(each)
+        with response:  # a file that is served is streamed, and must be closed
+            assert response.status_code == 404, each
+            page = response.get_data(as_text=True).replace(key, "ZZZZ-ZZZZ-Z")
+        pages.append(CSRF.sub("", page))  # tokens are signed with the time
+    return pages[0] == pages[1]
+
+
+SIGN_IN_TO_ACT = '<a class="govuk-link" href="/sign-in">Sign in</a> to withdraw, appeal'
+
+
+def test_a_look_up_shows_the_case_but_cannot_withdraw_it(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    client = portal.test_client()
+    page = looked_up(client, reference, "ana@example.org")
+    assert "Being checked" in page
+    assert "Withdraw this request" not in page
+    assert SIGN_IN_TO_ACT in page
+    withdraw = f"/cases/{reference}/withdraw"
+    assert answers_like_no_such_case(client, withdraw, reference)
+    assert answers_like_no_such_case(client, withdraw, reference, reason="Not mine to withdraw.")
+    with portal.extensions["caseway"].sessions() as session:
+        assert session.scalars(select(Case.state)).one() == "triage"
+    # The one-time link proves the address: the same browser, signed in, can withdraw.
+    sign_in(portal, client, "ana@example.org")
+    assert SIGN_IN_TO_ACT not in client.get(f"/cases/{reference}").get_data(as_text=True)
+    done = post(client, f"/cases/{reference}/withdraw", {"reason": "I moved house."})
+    assert done.headers["Location"] == f"/cases/{reference}"
+
+
+def test_a_look_up_shows_the_decision_but_cannot_appeal_it(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    decide(portal, reference)
+    client = portal.test_client()
+    page = looked_up(client, reference, "ana@example.org")
+    assert "You can appeal until" in page
+    assert "Appeal this decision" not in page
+    assert SIGN_IN_TO_ACT in page
+    assert answers_like_no_such_case(client, f"/cases/{reference}/appeal", reference, go="")
+    assert client.get("/file/appeal/start").status_code == 404  # no appeal was started
+    sign_in(portal, client, "ana@example.org")
+    started = post(client, f"/cases/{reference}/appeal", {})
+    assert started.headers["Location"] == "/file/appeal/start"
+
+
 def decide(app: Flask, reference: str, *, days_ago: int = 0) -> None:
     from datetime import timedelta
 
@@ -235,7 +336,7 @@ def test_an_appeal_inside_the_window_is_a_new_case_linked_to_the_decision(portal
     reference = file_case(portal, email="ana@example.org")
     decide(portal, reference, days_ago=27)  # applications: 28 days to appeal
     client = portal.test_client()
-    post(client, "/track", {"reference": reference, "email": "ana@example.org"})
+    sign_in(portal, client, "ana@example.org")
     page = client.get(f"/cases/{reference}").get_data(as_text=True)
     assert "Appeal this decision" in page
     started = post(client, f"/cases/{reference}/appeal", {})
@@ -272,7 +373,7 @@ def test_outside_the_window_the_citizen_is_told_when_it_closed(portal: Flask) ->
     reference = file_case(portal, email="ana@example.org")
     decide(portal, reference, days_ago=40)
     client = portal.test_client()
-    post(client, "/track", {"reference": reference, "email": "ana@example.org"})
+    sign_in(portal, client, "ana@example.org")
     page = client.get(f"/cases/{reference}").get_data(as_text=True)
     assert "Appeal this decision" not in page
     assert "The time to appeal ended on" in page

@@ -90,7 +90,8 @@ def english_fragments(catalog: Catalog) -> list[str]:
 
 
 def tracking_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
-    """The filed application looked up, then the sign-in pages and the signed-in list."""
+    """The filed application looked up, then the sign-in pages, the signed-in list, and the
+    case's pages that need signing in."""
     email = str(ANSWERS["application"]["contact"]["email"])
     with app.extensions["caseway"].sessions() as db:
         reference = db.scalars(select(Case.reference).order_by(Case.id)).first()
@@ -100,13 +101,9 @@ def tracking_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
         as_text=True
     )
     client.post("/track", data={"csrf_token": csrf, "reference": reference, "email": email})
-    pages[f"/cases/{reference}"] = client.get(f"/cases/{reference}").get_data(as_text=True)
-    withdraw = f"/cases/{reference}/withdraw"
-    pages[withdraw] = client.get(withdraw).get_data(as_text=True)
-    pages[f"{withdraw} (sent empty)"] = client.post(withdraw, data={"csrf_token": csrf}).get_data(
+    pages[f"/cases/{reference} (looked up)"] = client.get(f"/cases/{reference}").get_data(
         as_text=True
     )
-    pages.update(appeal_pages(app, client, reference))
     pages["/sign-in"] = client.get("/sign-in").get_data(as_text=True)
     pages["/sign-in (sent)"] = client.post(
         "/sign-in", data={"csrf_token": csrf, "email": email}
@@ -116,6 +113,15 @@ def tracking_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
     client.get(link)
     pages["/cases"] = client.get("/cases").get_data(as_text=True)
     pages["/sign-in/<used link>"] = client.get(link).get_data(as_text=True)
+    # Signing in starts a new session, with a CSRF token of its own.
+    csrf = CSRF.search(pages["/cases"]).group(1)  # type: ignore[union-attr]
+    pages[f"/cases/{reference}"] = client.get(f"/cases/{reference}").get_data(as_text=True)
+    withdraw = f"/cases/{reference}/withdraw"
+    pages[withdraw] = client.get(withdraw).get_data(as_text=True)
+    pages[f"{withdraw} (sent empty)"] = client.post(withdraw, data={"csrf_token": csrf}).get_data(
+        as_text=True
+    )
+    pages.update(appeal_pages(app, client, reference))
     return pages
 
 

@@ -78,3 +78,37 @@ def test_document_storage_and_upload_limit_settings(tmp_path: Path) -> None:
         load_settings({"CASEWAY_STORAGE_URL": "/var/caseway"})
     with pytest.raises(ConfigError, match="CASEWAY_MAX_UPLOAD_MB"):
         load_settings({"CASEWAY_MAX_UPLOAD_MB": "0"})
+
+
+def test_public_addresses_trusted_hosts_and_proxy_hops() -> None:
+    settings = load_settings(
+        {
+            "CASEWAY_PORTAL_URL": "https://cases.council.example/",
+            "CASEWAY_BACKOFFICE_URL": "https://staff.council.example:8443",
+            "CASEWAY_TRUSTED_HOSTS": " portal.internal , ,10.0.0.5",
+            "CASEWAY_PROXY_HOPS": "2",
+        }
+    )
+    assert settings.public_url("portal") == "https://cases.council.example"
+    assert settings.trusted_hosts("portal") == [
+        "cases.council.example",
+        "portal.internal",
+        "10.0.0.5",
+    ]
+    assert settings.trusted_hosts("backoffice")[0] == "staff.council.example"
+    assert settings.proxy_hops == 2
+    assert load_settings({}).proxy_hops == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("CASEWAY_PROXY_HOPS", "one", "CASEWAY_PROXY_HOPS must be a whole number"),
+        ("CASEWAY_PROXY_HOPS", "-1", "CASEWAY_PROXY_HOPS must be a whole number"),
+        ("CASEWAY_PORTAL_URL", "cases.council.example", "CASEWAY_PORTAL_URL must be the address"),
+        ("CASEWAY_BACKOFFICE_URL", "javascript:alert(1)", "CASEWAY_BACKOFFICE_URL must be"),
+    ],
+)
+def test_bad_addresses_and_hops_give_one_clear_line(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings({name: value})
