@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
-from flask import Flask, g, request, session
-from flask_babel import format_date, get_locale
+from flask import Flask, current_app, g, request, session
+from flask_babel import get_locale
 from werkzeug.wrappers import Response
 
 from shared.casetypes import load_case_types
@@ -25,7 +26,8 @@ def case_type_label(code: str) -> str:
 
 def answer_date(value: str) -> str:
     """An ISO date from a draft, written the way the page's language writes dates."""
-    return format_date(date.fromisoformat(value), "long")
+    page_date: Callable[[date], str] = current_app.jinja_env.globals["page_date"]  # type: ignore[assignment]
+    return page_date(date.fromisoformat(value))
 
 
 def create_portal(settings: Settings | None = None) -> Flask:

@@ -8,7 +8,7 @@ from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length
 
-from shared.web.text import no_control_characters
+from shared.web.text import TEXT_FILTERS, no_control_characters, not_only_direction_controls
 from shared.web.widgets import RadioInput, SubmitInput, TextArea, TextInput
 
 
@@ -35,8 +35,10 @@ class TrackForm(FlaskForm):
         validators=[
             InputRequired(_l("Enter your reference number")),
             Length(max=40),
+            not_only_direction_controls,
             no_control_characters,
         ],
+        filters=TEXT_FILTERS,
         widget=TextInput(),
     )
     email = EmailField(
@@ -44,8 +46,10 @@ class TrackForm(FlaskForm):
         validators=[
             InputRequired(_l("Enter the email address you used when you applied")),
             Length(max=254),
+            not_only_direction_controls,
             no_control_characters,
         ],
+        filters=TEXT_FILTERS,
         widget=TextInput(),
     )
 
@@ -62,8 +66,10 @@ def email_for_a_link(label: object, hint: object) -> EmailField:
                 check_deliverability=False,
             ),
             Length(max=254),
+            not_only_direction_controls,
             no_control_characters,
         ],
+        filters=TEXT_FILTERS,
         widget=TextInput(),
     )
 
@@ -75,6 +81,10 @@ class SignInForm(FlaskForm):
     )
 
 
+class ConfirmSignInForm(FlaskForm):
+    """The button on the page a sign-in link opens: only its CSRF token is checked."""
+
+
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(
         _l("Why are you withdrawing your request?"),
@@ -82,8 +92,10 @@ class WithdrawForm(FlaskForm):
         validators=[
             InputRequired(_l("Tell us why you are withdrawing your request")),
             Length(max=1000, message=_l("Enter 1000 characters or fewer")),
+            not_only_direction_controls,
             no_control_characters,
         ],
+        filters=TEXT_FILTERS,
         widget=TextArea(),
     )
 

@@ -39,7 +39,11 @@ from wtforms.validators import (
 from shared.casetypes import forms
 from shared.casetypes.forms import ADDRESS_PARTS, FormDefinition, Page
 from shared.web import widgets
-from shared.web.text import no_control_characters
+from shared.web.text import (
+    TEXT_FILTERS,
+    no_control_characters,
+    not_only_direction_controls,
+)
 
 PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
 ADDRESS_LABELS = {
@@ -47,6 +51,10 @@ ADDRESS_LABELS = {
     "line_2": _l("Address line 2 (optional)"),
     "town": _l("Town or city"),
     "postcode": _l("Postcode (optional)"),
+}
+ADDRESS_MISSING = {
+    "line_1": _l("Enter address line 1, typically the building and street"),
+    "town": _l("Enter town or city"),
 }
 
 
@@ -61,7 +69,12 @@ def past_date(_form: FlaskForm, field: Field) -> None:
 
 
 class RealDateField(DateField):
-    """Day, month and year in three boxes; "31 2 2026" is refused as not a real date."""
+    """Day, month and year in three boxes; "31 2 2026" is refused as not a real date, with
+    the same example date as the question's hint."""
+
+    def __init__(self, *args: Any, example: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.example = example or "27 3 2026"
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not any(part.strip() for part in valuelist):
@@ -72,7 +85,9 @@ class RealDateField(DateField):
             self.data = date(year, month, day)
         except (ValueError, TypeError, OverflowError):
             self.data = None
-            raise ValueError(_("Enter a real date, like 27 3 2026")) from None
+            raise ValueError(
+                _("Enter a real date, like %(example)s", example=self.example)
+            ) from None
 
 
 def _date_part(typed: str) -> int:
@@ -97,7 +112,7 @@ class _Question:
 
     field: forms.Field
     label: str
-    hint: str | None
+    hint: str  # "" when there is none: None would be printed as the hint itself
     required_message: str
     checks: list[Any]
 
@@ -107,28 +122,31 @@ def _fields_for(definition: FormDefinition, question: forms.Field, locale: str) 
         return definition.text(f"{question.name}.{suffix}", locale)
 
     needed = InputRequired(text("required")) if question.required else Optional()
-    checks: list[Any] = [needed, no_control_characters]
+    checks: list[Any] = [needed, not_only_direction_controls, no_control_characters]
     if question.max_length:
         checks.append(_no_longer_than(question.max_length))
-    q = _Question(question, text("label"), text("hint") or None, text("required"), checks)
+    q = _Question(question, text("label"), text("hint"), text("required"), checks)
     if question.type == "address":
-        return _address_fields(question, q.required_message)
+        return _address_fields(question)
     options = {v: text(f"option.{v}") or _yes_no(v) for v in question.options}
     return {question.name: _BUILDERS[question.type](q, options)}
 
 
 def _text(q: _Question, _options: dict[str, str]) -> Field:
-    return StringField(q.label, q.checks, description=q.hint, widget=widgets.TextInput())
+    return StringField(q.label, q.checks, description=q.hint, filters=TEXT_FILTERS,
+                       widget=widgets.TextInput())  # fmt: skip
 
 
 def _long_text(q: _Question, _options: dict[str, str]) -> Field:
-    return TextAreaField(q.label, q.checks, description=q.hint, widget=widgets.TextArea())
+    return TextAreaField(q.label, q.checks, description=q.hint, filters=TEXT_FILTERS,
+                         widget=widgets.TextArea())  # fmt: skip
 
 
 def _email(q: _Question, _options: dict[str, str]) -> Field:
     message = _("Enter an email address in the correct format, like name@example.com")
     checks = [*q.checks, Email(message, check_deliverability=False)]
     return EmailField(q.label, checks, description=q.hint, widget=widgets.TextInput(),
+                      filters=TEXT_FILTERS,
                       render_kw={"autocomplete": "email", "spellcheck": "false"})  # fmt: skip
 
 
@@ -136,6 +154,7 @@ def _phone(q: _Question, _options: dict[str, str]) -> Field:
     message = _("Enter a phone number, like 01632 960 001 or +44 808 157 0192")
     checks = [*q.checks, Regexp(PHONE, message=message)]
     return TelField(q.label, checks, description=q.hint, widget=widgets.TextInput(),
+                    filters=TEXT_FILTERS,
                     render_kw={"autocomplete": "tel"})  # fmt: skip
 
 
@@ -143,7 +162,8 @@ def _date(q: _Question, _options: dict[str, str]) -> Field:
     checks: list[Any] = [q.checks[0]]
     if q.field.past_only:
         checks.append(past_date)
-    return RealDateField(q.label, checks, description=q.hint, widget=widgets.DateInput())
+    return RealDateField(q.label, checks, description=q.hint, widget=widgets.DateInput(),
+                         example=q.field.example)  # fmt: skip
 
 
 def _choice(q: _Question, options: dict[str, str]) -> Field:
@@ -170,17 +190,19 @@ _BUILDERS = {
 }
 
 
-def _address_fields(question: forms.Field, required_message: str) -> dict[str, Field]:
+def _address_fields(question: forms.Field) -> dict[str, Field]:
     fields = {}
     for part in ADDRESS_PARTS:
-        needed = required_message if question.required and part in ("line_1", "town") else None
+        # GOV.UK address pattern: each missing part says which it is, once, at that field.
+        needed = ADDRESS_MISSING.get(part) if question.required else None
         checks: list[Any] = [
-            InputRequired(needed) if needed else Optional(),
+            InputRequired(str(needed)) if needed else Optional(),
+            not_only_direction_controls,
             no_control_characters,
             _no_longer_than(question.longest_answer(part)),
         ]
         fields[f"{question.name}_{part}"] = StringField(
-            ADDRESS_LABELS[part], checks, widget=widgets.TextInput()
+            ADDRESS_LABELS[part], checks, filters=TEXT_FILTERS, widget=widgets.TextInput()
         )
     return fields
 

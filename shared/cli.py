@@ -207,8 +207,16 @@ def notices_status() -> None:
         click.echo(
             f"oldest pending since {summary.oldest_pending_at.isoformat(timespec='seconds')}"
         )
-    for notice_id, reason in summary.needing_attention:
-        click.echo(f"needs attention: notice {notice_id}: {reason}")
+    for notice_id, attempts, due_at, reason in summary.retrying:
+        due = due_at.isoformat(timespec="seconds") if due_at else "now"
+        click.echo(
+            f"retrying: notice {notice_id}: attempt {attempts + 1} of "
+            f"{notices.MAX_ATTEMPTS} at {due}: {reason}"
+        )
+    for notice_id, state, reason in summary.needing_attention:
+        click.echo(f"needs attention: notice {notice_id} ({state}): {reason}")
+    if summary.needing_attention:
+        click.echo("check each with the mail server's log, then: caseway notices resend ID")
 
 
 @notices_group.command("resend")
@@ -287,7 +295,7 @@ def _development_mail_catcher(settings: Settings) -> list[list[str]]:
     if health.port_is_open(smtp.host, smtp.port):
         return []
     click.echo(f"mail:        printed here (a catcher on {smtp.host}:{smtp.port})")
-    return [[sys.executable, "-m", "aiosmtpd", "-n", "-l", f"{smtp.host}:{smtp.port}"]]
+    return [[sys.executable, "-m", "shared.notices.catcher", f"{smtp.host}:{smtp.port}"]]
 
 
 def _run_together(commands: list[list[str]]) -> None:
@@ -310,6 +318,10 @@ def _run_together(commands: list[list[str]]) -> None:
         stop()
         for process in processes:
             process.wait(timeout=10)
+        click.echo(
+            "\nStopped the apps, the worker, the scheduler and the mail catcher. Redis and "
+            "clamd keep running for next time: scripts/services.sh stop ends them."
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from babel import localedata
 from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -42,6 +43,9 @@ class Settings:
     session_timeout_seconds: int = 30 * 60
     organisation_name: str = "Caseway"
     contact_email: str = "help@caseway.example"
+    # Shown on the portal's home page for people who cannot use the service online.
+    contact_phone: str = ""
+    contact_address: str = ""
     portal_url: str = "http://127.0.0.1:5000"
     backoffice_url: str = "http://127.0.0.1:5001"
     mail_from: str = "Caseway <noreply@caseway.example>"
@@ -53,6 +57,8 @@ class Settings:
     extra_trusted_hosts: tuple[str, ...] = ()
     # How many proxies in front of the apps add X-Forwarded-For (0: none, trust no header).
     proxy_hops: int = 0
+    # The region whose way of writing dates English pages and notices use (GB: 3 November).
+    english_region: str = "GB"
 
     @property
     def is_production(self) -> bool:
@@ -91,6 +97,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         session_timeout_seconds=60 * _positive_int(env, "CASEWAY_SESSION_TIMEOUT_MINUTES", 30),
         organisation_name=env.get("CASEWAY_ORGANISATION_NAME", "Caseway"),
         contact_email=env.get("CASEWAY_CONTACT_EMAIL", "help@caseway.example"),
+        contact_phone=env.get("CASEWAY_CONTACT_PHONE", "").strip(),
+        contact_address=env.get("CASEWAY_CONTACT_ADDRESS", "").strip(),
         portal_url=_checked_public_url(env, "CASEWAY_PORTAL_URL", "http://127.0.0.1:5000"),
         backoffice_url=_checked_public_url(env, "CASEWAY_BACKOFFICE_URL", "http://127.0.0.1:5001"),
         mail_from=env.get("CASEWAY_MAIL_FROM", "Caseway <noreply@caseway.example>"),
@@ -101,6 +109,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             host.strip() for host in env.get("CASEWAY_TRUSTED_HOSTS", "").split(",") if host.strip()
         ),
         proxy_hops=_whole_number(env, "CASEWAY_PROXY_HOPS", 0),
+        english_region=_checked_english_region(env.get("CASEWAY_ENGLISH_REGION", "GB")),
     )
     if settings.is_production and (
         settings.secret_key == DEVELOPMENT_SECRET_KEY
@@ -156,6 +165,16 @@ def _checked_public_url(env: Mapping[str, str], name: str, default: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{name} must be the address people use, like https://cases.example.gov")
     return raw
+
+
+def _checked_english_region(raw: str) -> str:
+    region = raw.strip().upper()
+    if not localedata.exists(f"en_{region}"):
+        raise ConfigError(
+            f"CASEWAY_ENGLISH_REGION must be a region English is written in, like GB, IE or "
+            f"AU, not {raw!r}"
+        )
+    return region
 
 
 def _checked_clamd_url(raw: str) -> str:

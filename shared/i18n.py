@@ -8,10 +8,18 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import (
+    format_date,
+    format_datetime,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+)
 
 from shared import PROJECT_ROOT
 
@@ -83,3 +91,24 @@ def autonym(locale: str) -> str:
     if parsed.script:  # "中文" alone does not say which script
         name = parsed.get_display_name(locale) or name
     return name[:1].upper() + name[1:]
+
+
+def formatting_locale(locale: str, english_region: str) -> str:
+    """The locale that formats dates and numbers: English is written the way its region
+    writes it (en_GB: "3 November 2025", not the American "November 3, 2025")."""
+    return f"en_{english_region}" if locale == DEFAULT_LOCALE else locale
+
+
+def long_date(value: date | datetime, locale: str) -> str:
+    return format_date(value, "long", locale=locale)
+
+
+def long_date_time(value: datetime, locale: str) -> str:
+    """A date and time in one style with the page's dates ("29 November 2026, 19:25"),
+    the way the locale joins a long date and a short time."""
+    parsed = Locale.parse(locale)
+    joined = str(get_datetime_format("long", locale=parsed))
+    pattern = joined.replace("{1}", get_date_format("long", locale=parsed).pattern).replace(
+        "{0}", get_time_format("short", locale=parsed).pattern
+    )
+    return format_datetime(value, pattern, tzinfo=UTC, locale=parsed)

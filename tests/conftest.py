@@ -102,7 +102,8 @@ def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 # A Redis database of the tests' own, emptied around each test that uses it, so a
 # developer's running worker (on database 0) never takes a test's jobs.
-TEST_REDIS_DB = 13
+# CASEWAY_TEST_REDIS_DB picks another, so two checkouts can run their tests side by side.
+TEST_REDIS_DB = int(os.environ.get("CASEWAY_TEST_REDIS_DB", "13"))
 
 
 @pytest.fixture
@@ -151,6 +152,15 @@ def portal_app(settings: Settings) -> Flask:
     app = create_portal(settings)
     app.config["TESTING"] = True
     return app
+
+
+@pytest.fixture
+def portal(settings: Settings, fresh_database_url: str) -> Iterator[Flask]:
+    """The portal on a migrated database of its own, on SQLite and on PostgreSQL."""
+    app = create_portal(replace(settings, database_url=fresh_database_url))
+    app.config["TESTING"] = True  # an unexpected error fails the test, not a 500 page
+    yield app
+    app.extensions["caseway"].engine.dispose()
 
 
 @pytest.fixture

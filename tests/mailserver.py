@@ -15,27 +15,63 @@ from tests.ports import free_port
 
 
 class MailServer:
-    """Accepts mail by default; `refuse_with` answers DATA with an error; `hold_in` makes
-    the server wait in MAIL (before the hand-over) or DATA (after receiving the message)."""
+    """Accepts mail by default. `refuse_mail`, `refuse_rcpt` and `refuse_data` answer that
+    command with the given reply (such as "451 4.3.0 Try again later") for as long as they
+    are set; `hold_in` makes the server stall in MAIL (before the hand-over) or in DATA
+    (after receiving the message) until `release` is set; `stop()` closes the port and
+    `start()` opens it again, keeping what was received."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"smtp://127.0.0.1:{self.port}"
         self.messages: list[EmailMessage] = []
-        self.refuse_with: str | None = None
+        self.refuse_mail: str | None = None
+        self.refuse_rcpt: str | None = None
+        self.refuse_data: str | None = None
         self.hold_in: str | None = None
         self.holding = threading.Event()
         self.release = threading.Event()
+        self._controller: Controller | None = None
 
-    async def handle_MAIL(
+    def start(self) -> None:
+        # A controller's event loop is closed when it stops, so each start needs a new one.
+        controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        controller.start()
+        self._controller = controller
+
+    def stop(self) -> None:
+        self.release.set()  # a stalled conversation would keep the loop from stopping
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def refuse_nothing(self) -> None:
+        self.refuse_mail = self.refuse_rcpt = self.refuse_data = None
+
+    def addressed_to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages if message["To"] == address]
+
+    async def handle_MAIL(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:  # noqa: N802, E501
+    ) -> str:
         if self.hold_in == "mail":
             self._hold()
+        if self.refuse_mail:
+            return self.refuse_mail
         envelope.mail_from = address
         return "250 OK"
 
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.refuse_rcpt:
+            return self.refuse_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        if self.refuse_with:
-            return self.refuse_with
+        if self.refuse_data:
+            return self.refuse_data
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         if self.hold_in == "data":
             self._hold()
@@ -50,12 +86,9 @@ class MailServer:
 
 @contextmanager
 def running_mail_server() -> Iterator[tuple[MailServer, str]]:
-    handler = MailServer()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+    server = MailServer()
+    server.start()
     try:
-        yield handler, f"smtp://127.0.0.1:{port}"
+        yield server, server.url
     finally:
-        handler.release.set()
-        controller.stop()
+        server.stop()

@@ -92,6 +92,9 @@ def check(case_type: str) -> str | Response:
     draft = _draft(definition)
     if draft is None:
         return redirect(url_for(".start", case_type=case_type))
+    if draft.submitted_case_id is not None and request.method == "GET":
+        # Sent: the browser's Back must not show every answer again on a shared computer.
+        return redirect(url_for(".done", case_type=case_type))
     missing = definition.unanswered(draft.answers)
     if missing is not None and draft.submitted_case_id is None:
         return redirect(url_for(".question", case_type=case_type, slug=missing.slug))
@@ -121,7 +124,7 @@ def _submit(definition: FormDefinition, draft: Draft) -> Response:
                 draft=locked,
                 definition=definition,
                 case_type=case_type_for(db, definition.case_type),
-                case_url=absolute_url("home.index"),
+                portal_url=services().settings.portal_url,
                 backoffice_url=services().settings.backoffice_url,
             )
         except filing.FormChanged:

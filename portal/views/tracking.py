@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from portal.forms import SignInForm, TrackForm, WithdrawForm
+from portal.forms import ConfirmSignInForm, SignInForm, TrackForm, WithdrawForm
 from portal.limits import (
     PER_ADDRESS_SIGN_IN,
     PER_CLIENT_LOOKUP,
@@ -22,7 +22,7 @@ from shared.casetypes.forms import form_for
 from shared.models import Case
 from shared.services import cases as case_service
 from shared.services import decisions, documents, filing, signin
-from shared.web import db_session, services, unit_of_work
+from shared.web import db_session, redirects, services, unit_of_work
 from shared.web.links import absolute_url
 
 blueprint = Blueprint("tracking", __name__)
@@ -61,21 +61,30 @@ def sign_in() -> str | Response:
     return render_template("portal/tracking/sign_in.html", form=form)
 
 
-@blueprint.get("/sign-in/<token>")
+@blueprint.route("/sign-in/<token>", methods=["GET", "POST"])
 def signed_in(token: str) -> str | Response:
+    secret_key = services().settings.secret_key
+    form = ConfirmSignInForm()
+    if not form.validate_on_submit():  # opening the link: a page with one button
+        try:
+            signin.check_link(db_session(), token=token, secret_key=secret_key)
+        except signin.SignInProblem as problem:
+            return render_template("portal/tracking/link_problem.html", reason=problem.reason), 400  # type: ignore[return-value]
+        return render_template("portal/tracking/confirm_sign_in.html", form=form)
     try:
         with unit_of_work() as db:
-            party = signin.redeem(db, token=token, secret_key=services().settings.secret_key)
+            party = signin.redeem(db, token=token, secret_key=secret_key)
             party_id, version = party.id, party.session_version
     except signin.SignInProblem as problem:
         return render_template("portal/tracking/link_problem.html", reason=problem.reason), 400  # type: ignore[return-value]
     locale = session.get("locale")
+    going_to = redirects.safe_return_path(session.get("after_sign_in"), url_for(".cases"))
     session.clear()  # a new session for the signed-in person (no fixation)
     session["party_id"] = party_id
     session["session_version"] = version
     if locale:
         session["locale"] = locale
-    return redirect(url_for(".cases"))
+    return redirect(going_to)
 
 
 @blueprint.post("/sign-out")
@@ -96,7 +105,12 @@ def cases() -> str | Response:
 
 
 @blueprint.get("/cases/<reference>")
-def case(reference: str) -> str:
+def case(reference: str) -> str | Response:
+    if g.get("party") is None and not session.get("looked_up"):
+        # The link in an email: sign in first, then straight back here. Asked of every
+        # reference alike, so it says nothing about which exist.
+        session["after_sign_in"] = url_for(".case", reference=reference)
+        return redirect(url_for(".sign_in"))
     found = _case_to_see(reference)
     timeline = access.public_timeline(db_session(), case=found)
     decision = decisions.latest_decision(db_session(), found)

@@ -52,6 +52,8 @@ class Field:
     options: tuple[str, ...] = ()
     past_only: bool = False  # dates: must be before today (e.g. date of birth)
     max_files: int = 1  # files: how many this question takes (the case type caps the total)
+    # dates: the example date ("27 3 2027") that the hint shows and the error repeats
+    example: str = ""
 
     def longest_answer(self, part: str | None = None) -> int | None:
         """The most characters the question accepts (for an address, in `part`)."""
@@ -152,6 +154,7 @@ def _page(entry: dict[str, Any]) -> Page:
                 options=tuple(YES_NO if f["type"] == "yes_no" else f.get("options", ())),
                 past_only=f.get("past_only", False),
                 max_files=int(f.get("max_files", 1)),
+                example=str(f.get("example", "")),
             )
             for f in entry["field"]
         ),
@@ -185,5 +188,29 @@ def _check(definition: FormDefinition) -> None:
             raise FormDefinitionError(f"{definition.case_type}: {page.slug} depends on nothing")
     if DEFAULT_LOCALE not in definition.texts:
         raise FormDefinitionError(f"{definition.case_type}: no {DEFAULT_LOCALE} texts")
+    _check_headings(definition)
+    _check_date_examples(definition)
     if definition.summary_field not in names:
         raise FormDefinitionError(f"{definition.case_type}: summary_field is not a field")
+
+
+def _check_headings(definition: FormDefinition) -> None:
+    # A page of one question is headed by that question; one of several needs its own
+    # heading, which is also the page's title (WCAG 2.4.2 and 2.4.6).
+    for page in definition.pages:
+        if len(page.fields) > 1 and not definition.text(f"{page.slug}.title", DEFAULT_LOCALE):
+            raise FormDefinitionError(
+                f"{definition.case_type}: {page.slug} asks several questions and has no "
+                f'"{page.slug}.title" text'
+            )
+
+
+def _check_date_examples(definition: FormDefinition) -> None:
+    # The hint shows an example date and the error for a date that is not real repeats it:
+    # one example per question, or people are told two different things.
+    for page in definition.pages:
+        for f in page.fields:
+            if f.type == "date" and not f.example:
+                raise FormDefinitionError(
+                    f"{definition.case_type}: date question {f.name} has no example"
+                )

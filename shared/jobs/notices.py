@@ -16,6 +16,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from rq import Retry
+from sqlalchemy.exc import OperationalError
 
 from shared.jobs import context
 from shared.jobs.queues import NOTICES, queue
@@ -34,7 +35,13 @@ from shared.services import notices
 
 log = logging.getLogger(__name__)
 
-SEND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
+# RQ's Retry is the quick path, on the same delays as the notice's own schedule; the
+# database owns the retry (`next_attempt_at`), and the sweep enqueues whatever is due if
+# Redis lost the scheduled job or the worker holding it died.
+SEND_RETRY = Retry(
+    max=len(notices.RETRY_DELAYS),
+    interval=[int(delay.total_seconds()) for delay in notices.RETRY_DELAYS],
+)
 SEND_TIMEOUT_SECONDS = 120
 # Longer than a send can take (the job timeout), so a live worker is never overtaken.
 STUCK_AFTER = timedelta(seconds=SEND_TIMEOUT_SECONDS * 2)
@@ -51,7 +58,7 @@ def send_notice(notice_id: int) -> str:
     sessions = context.sessions()
     with sessions() as session, session.begin():
         if not notices.claim(session, notice_id):
-            log.info("notice %s is taken or done; nothing to send", notice_id)
+            log.info("notice %s is taken, done or not due; nothing to send", notice_id)
             return "skipped"
         notice = session.get(Notice, notice_id)
         if notice is None:
@@ -77,7 +84,9 @@ def _deliver(notice_id: int, message: EmailMessage) -> NoticeState:
         client = connect(SmtpSettings.from_url(context.settings().smtp_url))
         try:
             client.ehlo_or_helo_if_needed()
-            client.mail(message["From"])
+            code, reply = client.mail(message["From"])
+            if code != 250:  # smtplib returns a refused MAIL FROM instead of raising
+                raise smtplib.SMTPSenderRefused(code, reply, message["From"])
             code, reply = client.rcpt(message["To"])
             if code not in (250, 251):
                 raise smtplib.SMTPRecipientsRefused({message["To"]: (code, reply)})
@@ -89,16 +98,26 @@ def _deliver(notice_id: int, message: EmailMessage) -> NoticeState:
         finally:
             _quietly_quit(client)
     except smtplib.SMTPResponseException as refusal:  # the server answered no: not delivered
-        _record(notice_id, NoticeState.FAILED, _reason(refusal))
-        raise  # RQ's Retry tries again with backoff
+        return _failed(notice_id, refusal)
     except (smtplib.SMTPException, OSError) as error:
         if handed_over:  # the line dropped mid-hand-over: it may have arrived
             _record(notice_id, NoticeState.DELIVERY_UNKNOWN, _reason(error))
             return NoticeState.DELIVERY_UNKNOWN
-        _record(notice_id, NoticeState.FAILED, _reason(error))
-        raise
+        return _failed(notice_id, error)
     _record(notice_id, NoticeState.SENT)
     return NoticeState.SENT
+
+
+def _failed(notice_id: int, error: Exception) -> NoticeState:
+    """Record the failure and when the notice is due again; raise, so RQ's Retry (the quick
+    path) tries again, unless no attempt is left."""
+    reason = _reason(error)
+    with context.sessions()() as session, session.begin():
+        state = notices.record_failure(session, notice_id=notice_id, error=reason, now=utcnow())
+    log.warning("notice %s %s: %s", notice_id, state.value, reason)
+    if state is NoticeState.UNDELIVERABLE:
+        return state
+    raise error
 
 
 def _record(notice_id: int, state: NoticeState, error: str | None = None) -> None:
@@ -117,13 +136,17 @@ def _quietly_quit(client: smtplib.SMTP) -> None:
 
 def _reason(error: BaseException) -> str:
     if isinstance(error, smtplib.SMTPResponseException):
-        text = error.smtp_error
-        if isinstance(text, bytes):
-            text = text.decode(errors="replace")
-        return f"{error.smtp_code} {text}"[:500]
+        return f"{error.smtp_code} {_text(error.smtp_error)}"[:500]
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(f"{code} {msg!r}" for code, msg in error.recipients.values())[:500]
+        return "; ".join(f"{code} {_text(reply)}" for code, reply in error.recipients.values())[
+            :500
+        ]
     return f"{type(error).__name__}: {error}"[:500]
+
+
+def _text(reply: bytes | str) -> str:
+    """A server's reply as it was sent (smtplib hands it over as bytes)."""
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
 def sweep_notices(stuck_after_seconds: float | None = None) -> int:
@@ -131,8 +154,14 @@ def sweep_notices(stuck_after_seconds: float | None = None) -> int:
     stuck_after = (
         timedelta(seconds=stuck_after_seconds) if stuck_after_seconds is not None else STUCK_AFTER
     )
-    with context.sessions()() as session, session.begin():
-        recovered = notices.sweep(session, now=utcnow(), stuck_after=stuck_after)
+    try:
+        with context.sessions()() as session, session.begin():
+            recovered = notices.sweep(session, now=utcnow(), stuck_after=stuck_after)
+    except OperationalError as error:
+        # The database is busy or away: nothing was changed, and the next sweep (a minute
+        # on) finds the same notices. Failing the job would only add noise.
+        log.warning("notice sweep could not run, leaving it to the next one: %s", error)
+        return 0
     if recovered:
         log.info("sweep re-enqueued notices %s", recovered)
     return len(recovered)

@@ -17,7 +17,9 @@ class NoticeState(enum.Enum):
     SENDING = "sending"  # claimed by a worker, not yet handed to the mail server
     TRANSMITTING = "transmitting"  # being handed over: from here a resend could duplicate
     SENT = "sent"
-    FAILED = "failed"  # refused or unreachable; RQ retries it
+    FAILED = "failed"  # refused or unreachable; tried again at next_attempt_at
+    # Refused or unreachable on every attempt: a person decides (`caseway notices resend`).
+    UNDELIVERABLE = "undeliverable"
     # The worker stopped while handing it over: it may have been delivered. Never resent
     # automatically; an administrator checks and uses `caseway notices resend`.
     DELIVERY_UNKNOWN = "delivery_unknown"
@@ -46,6 +48,9 @@ class Notice(Base):
     # Sent as the Message-ID and claimed before sending, so a crash never sends twice.
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    # When a failed notice is due to be tried again. The database owns the retry: a job
+    # scheduled in Redis is only the quick path, and is lost if Redis restarts.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -12,13 +12,21 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from babel.dates import format_date
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from shared import PROJECT_ROOT
 from shared.casetypes import load_case_types
-from shared.i18n import DEFAULT_LOCALE, TRANSLATIONS_DIR, locales_for, text_direction
+from shared.config import load_settings
+from shared.i18n import (
+    DEFAULT_LOCALE,
+    TRANSLATIONS_DIR,
+    formatting_locale,
+    locales_for,
+    long_date,
+    text_direction,
+)
 from shared.notices.kinds import NoticeKind
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -43,21 +51,37 @@ def render_notice(kind: NoticeKind, locale: str, context: dict[str, Any]) -> Ren
     env = _environment(locale)
     values = {**context, "case_type_label": _case_type_label(context.get("case_type"), locale)}
     module = env.get_template(f"notices/{kind.value}.html").make_module(values)
-    subject = str(getattr(module, "subject", "")).strip()
+    # The kind's texts come out of an autoescaping template as HTML (Markup): the HTML part
+    # uses them as they are; the plain-text part, the subject and the portal copy are not
+    # HTML, so they get the text back ("O'Brien", not "O&#39;Brien").
+    paragraphs = [_html(p) for p in getattr(module, "paragraphs", [])]
+    action = getattr(module, "action", None)
     parts = {
-        "subject": subject,
-        "paragraphs": [str(p).strip() for p in getattr(module, "paragraphs", [])],
-        "action": getattr(module, "action", None),
+        "subject": _plain(getattr(module, "subject", "")),
         "lang": locale.replace("_", "-"),
         "dir": text_direction(locale),
     }
+    text_action = {"text": _plain(action["text"]), "url": action["url"]} if action else None
     return RenderedNotice(
         locale=locale,
-        subject=subject,
-        text=env.get_template("notices/_email.txt").render(parts),
-        html=env.get_template("notices/_email.html").render(parts),
-        portal=str(getattr(module, "portal", "")).strip(),
+        subject=str(parts["subject"]),
+        text=env.get_template("notices/_email.txt").render(
+            parts, paragraphs=[p.unescape() for p in paragraphs], action=text_action
+        ),
+        html=env.get_template("notices/_email.html").render(
+            parts, paragraphs=paragraphs, action=action
+        ),
+        portal=_plain(getattr(module, "portal", "")),
     )
+
+
+def _plain(value: object) -> str:
+    """Text from an autoescaping template, as text."""
+    return value.unescape().strip() if isinstance(value, Markup) else str(value).strip()
+
+
+def _html(value: object) -> Markup:
+    return value.strip() if isinstance(value, Markup) else escape(str(value).strip())
 
 
 def warm_up() -> None:
@@ -83,7 +107,8 @@ def _environment(locale: str) -> Environment:
     )
     translations = Translations.load(str(TRANSLATIONS_DIR), [locale])
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["long_date"] = lambda value: format_date(_as_date(value), "long", locale=locale)
+    written_as = formatting_locale(locale, load_settings().english_region)
+    env.filters["long_date"] = lambda value: long_date(_as_date(value), written_as)
     return env
 
 

@@ -25,13 +25,13 @@ def open_case(
     applicant: Party,
     summary: str,
     answers: dict[str, Any],
-    case_url: str,
+    portal_url: str,
     team: Team | None = None,
     acknowledgement: NoticeKind = NoticeKind.ACKNOWLEDGEMENT,
     acknowledgement_context: dict[str, Any] | None = None,
 ) -> Case:
     """A new case in the first state of every workflow, with its first timeline entry and
-    an acknowledgement to the applicant (`case_url`: where they can follow it)."""
+    an acknowledgement to the applicant, linking to the case's page under `portal_url`."""
     now = utcnow()
     case = Case(
         reference=_unused_reference(session),
@@ -75,7 +75,7 @@ def open_case(
             "reference": case.reference,
             "case_type": case_type.code,
             "due_date": case.due_at.date().isoformat() if case.due_at else None,
-            "case_url": case_url,
+            "case_url": f"{portal_url.rstrip('/')}/cases/{case.reference}",
             **(acknowledgement_context or {}),
         },
     )

@@ -77,14 +77,14 @@ def seed(session: Session, *, portal_url: str) -> SeedSummary:
                 summary=summary_text,
                 answers={},
                 team=teams.get(team_code or ""),
-                case_url=f"{portal_url}/",
+                portal_url=portal_url,
             )
             for state in states[1:]:
                 if state == "decided":
                     decisions.record_decision(
                         session, case=case, outcome="approved", decided_by=caseworker,
                         explanation="The road closure is approved for the date you asked for.",
-                        case_url=f"{portal_url}/",
+                        case_url=f"{portal_url}/cases/{case.reference}",
                     )  # fmt: skip
                 else:
                     cases.change_state(session, case=case, to_state=state, actor=caseworker)

@@ -73,7 +73,7 @@ def submit(
     draft: Draft,
     definition: FormDefinition,
     case_type: CaseType,
-    case_url: str,
+    portal_url: str,
     backoffice_url: str = "",
 ) -> Case:
     """One case per draft: submitting again (double click, refresh) returns the same case."""
@@ -85,12 +85,12 @@ def submit(
         raise FormChanged(draft.form_version)
     if draft.answers.get(APPEAL_OF):
         case = _submit_appeal(session, draft=draft, definition=definition,
-                              case_type=case_type, case_url=case_url)  # fmt: skip
+                              case_type=case_type, portal_url=portal_url)  # fmt: skip
     else:
         case = _submit_case(session, draft=draft, definition=definition,
-                            case_type=case_type, case_url=case_url)  # fmt: skip
+                            case_type=case_type, portal_url=portal_url)  # fmt: skip
     documents.attach_draft_documents(
-        session, draft=draft, case=case, portal_url=case_url.rstrip("/"),
+        session, draft=draft, case=case, portal_url=portal_url.rstrip("/"),
         backoffice_url=backoffice_url,
     )  # fmt: skip
     session.flush()
@@ -103,12 +103,12 @@ def _submit_case(
     draft: Draft,
     definition: FormDefinition,
     case_type: CaseType,
-    case_url: str,
+    portal_url: str,
 ) -> Case:
     applicant = _applicant(session, draft.answers, draft.locale)
     case = cases.open_case(
         session, case_type=case_type, applicant=applicant, summary=summary_of(definition, draft),
-        answers=dict(draft.answers), case_url=case_url,
+        answers=dict(draft.answers), portal_url=portal_url,
     )  # fmt: skip
     case.form_version = draft.form_version
     _flag_possible_duplicates(session, case=case, applicant=applicant)
@@ -123,7 +123,7 @@ def _submit_appeal(
     draft: Draft,
     definition: FormDefinition,
     case_type: CaseType,
-    case_url: str,
+    portal_url: str,
 ) -> Case:
     appealed = session.scalars(select(Case).where(Case.reference == draft.answers[APPEAL_OF])).one()
     decision = decisions.latest_decision(session, appealed)
@@ -132,7 +132,7 @@ def _submit_appeal(
     appeal = cases.open_case(
         session, case_type=case_type, applicant=appealed.applicant,
         summary=f"Appeal against {appealed.reference}: {summary_of(definition, draft)}"[:200],
-        answers={k: v for k, v in draft.answers.items() if k != APPEAL_OF}, case_url=case_url,
+        answers={k: v for k, v in draft.answers.items() if k != APPEAL_OF}, portal_url=portal_url,
         team=appealed.team, acknowledgement=NoticeKind.APPEAL_RECEIVED,
         acknowledgement_context={"appealed_reference": appealed.reference},
     )  # fmt: skip

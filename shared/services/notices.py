@@ -73,14 +73,63 @@ def create_notice_to_address(
     return notice
 
 
+# After the first attempt fails, the next ones are this long after each failure; a notice
+# that fails them all is undeliverable and waits for a person.
+RETRY_DELAYS = (
+    timedelta(seconds=10),
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+
+
+# RQ schedules its retries in whole seconds, so one can start up to a second before the
+# notice's own next_attempt_at.
+_EARLY_RETRY = timedelta(seconds=2)
+
+
 def claim(session: Session, notice_id: int) -> bool:
-    """Atomically take a notice for sending; False if another worker has it or it is done."""
+    """Atomically take a notice for sending; False if another worker has it, it is done,
+    or it failed and its next attempt is not due. A second job for the same notice (RQ's
+    retry of an earlier attempt, next to the one the sweep enqueued) must not spend the
+    notice's attempts ahead of its schedule."""
+    due = Notice.next_attempt_at.is_(None) | (Notice.next_attempt_at <= utcnow() + _EARLY_RETRY)
     result = session.execute(
         update(Notice)
-        .where(Notice.id == notice_id, Notice.state.in_([NoticeState.PENDING, NoticeState.FAILED]))
-        .values(state=NoticeState.SENDING, attempts=Notice.attempts + 1, updated_at=utcnow())
+        .where(
+            Notice.id == notice_id,
+            (Notice.state == NoticeState.PENDING) | ((Notice.state == NoticeState.FAILED) & due),
+        )
+        .values(
+            state=NoticeState.SENDING,
+            attempts=Notice.attempts + 1,
+            next_attempt_at=None,
+            updated_at=utcnow(),
+        )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_failure(session: Session, *, notice_id: int, error: str, now: datetime) -> NoticeState:
+    """Not delivered this time: due again after the next delay, or undeliverable when every
+    attempt has been used. The row, not a job in Redis, says when."""
+    notice = session.get(Notice, notice_id, with_for_update=True)
+    if notice is None:
+        return NoticeState.FAILED
+    notice.last_error = error
+    notice.updated_at = now
+    if notice.attempts < MAX_ATTEMPTS:
+        notice.state = NoticeState.FAILED
+        notice.next_attempt_at = now + RETRY_DELAYS[max(notice.attempts, 1) - 1]
+    else:
+        notice.state = NoticeState.UNDELIVERABLE
+        notice.next_attempt_at = None
+        audit.record(session, actor=None, action="notice.undeliverable", object_kind="notice",
+                     object_id=notice.id, details={"attempts": notice.attempts})  # fmt: skip
+    session.flush()
+    return notice.state
 
 
 def set_state(
@@ -95,14 +144,17 @@ def set_state(
 def sweep(session: Session, *, now: datetime, stuck_after: timedelta) -> list[int]:
     """Recover notices a crash or an outage left behind; returns the ids to enqueue.
 
+    failed and due for another attempt: enqueued whatever Redis remembers of its retry.
     pending too long: the enqueue after commit was lost (Redis down) → enqueue again.
     sending too long: the worker died before handing it to the mail server → resend.
     transmitting too long: it died while handing over → maybe delivered → never resent.
     """
     cutoff = now - stuck_after
-    stale = select(Notice).where(Notice.updated_at < cutoff).with_for_update(skip_locked=True)
+    due = (Notice.state == NoticeState.FAILED) & (Notice.next_attempt_at <= now)
+    stale = (Notice.updated_at < cutoff) & Notice.state.in_(_RECOVERABLE)
+    found = select(Notice).where(due | stale).order_by(Notice.id).with_for_update(skip_locked=True)
     to_enqueue = []
-    for notice in session.scalars(stale.where(Notice.state.in_(_RECOVERABLE))):
+    for notice in session.scalars(found):
         if notice.state is NoticeState.TRANSMITTING:
             notice.state = NoticeState.DELIVERY_UNKNOWN
             notice.last_error = (
@@ -130,6 +182,8 @@ def resend(session: Session, *, notice: Notice, actor: StaffUser | None) -> None
     notice.state = NoticeState.PENDING
     notice.idempotency_key = uuid.uuid4().hex
     notice.last_error = None
+    notice.attempts = 0  # a person's decision starts the retries afresh
+    notice.next_attempt_at = None
     notice.updated_at = utcnow()
     audit.record(session, actor=actor, action="notice.resent", object_kind="notice",
                  object_id=notice.id, details={"previous_state": previous})  # fmt: skip
@@ -140,7 +194,10 @@ def resend(session: Session, *, notice: Notice, actor: StaffUser | None) -> None
 class NoticeSummary:
     counts: dict[str, int]
     oldest_pending_at: datetime | None
-    needing_attention: list[tuple[int, str]]
+    # Undeliverable or maybe delivered: a person checks, then resends or not.
+    needing_attention: list[tuple[int, str, str]]  # id, state, reason
+    # Failed, with another attempt to come: nothing to do yet.
+    retrying: list[tuple[int, int, datetime | None, str]]  # id, attempts, next attempt, reason
 
 
 def summary(session: Session) -> NoticeSummary:
@@ -150,9 +207,20 @@ def summary(session: Session) -> NoticeSummary:
         select(func.min(Notice.created_at)).where(Notice.state == NoticeState.PENDING)
     )
     attention = session.execute(
-        select(Notice.id, Notice.last_error)
-        .where(Notice.state.in_([NoticeState.FAILED, NoticeState.DELIVERY_UNKNOWN]))
+        select(Notice.id, Notice.state, Notice.last_error)
+        .where(Notice.state.in_([NoticeState.UNDELIVERABLE, NoticeState.DELIVERY_UNKNOWN]))
         .order_by(Notice.id)
         .limit(20)
     ).all()
-    return NoticeSummary(counts, oldest, [(row[0], row[1] or "") for row in attention])
+    retrying = session.execute(
+        select(Notice.id, Notice.attempts, Notice.next_attempt_at, Notice.last_error)
+        .where(Notice.state == NoticeState.FAILED)
+        .order_by(Notice.next_attempt_at, Notice.id)
+        .limit(20)
+    ).all()
+    return NoticeSummary(
+        counts,
+        oldest,
+        [(row[0], row[1].value, row[2] or "") for row in attention],
+        [(row[0], row[1], row[2], row[3] or "") for row in retrying],
+    )

@@ -49,18 +49,16 @@ def request_link(
     )  # fmt: skip
 
 
+def check_link(session: Session, *, token: str, secret_key: str) -> None:
+    """Raise SignInProblem if the link cannot sign anyone in; change nothing. Opening the
+    link only shows a "Sign in" button: mail scanners that open every link must not use
+    it up (GOV.UK's pattern)."""
+    _unused_link(session, token=token, secret_key=secret_key, lock=False)
+
+
 def redeem(session: Session, *, token: str, secret_key: str) -> Party:
     """The person the link signs in; the link cannot be used again."""
-    payload = read_token(secret_key, PURPOSE, token, max_age_seconds=LINK_MINUTES * 60)
-    if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
-        raise SignInProblem("expired_or_invalid")
-    link = session.scalars(
-        select(SignInLink).where(SignInLink.nonce == payload["n"]).with_for_update()
-    ).first()
-    if link is None:
-        raise SignInProblem("expired_or_invalid")
-    if link.used_at is not None:
-        raise SignInProblem("already_used")
+    link = _unused_link(session, token=token, secret_key=secret_key, lock=True)
     link.used_at = utcnow()
     party = session.get(Party, link.party_id)
     if party is None:
@@ -97,3 +95,16 @@ def _end_sessions(party: Party) -> None:
     # Incremented in the database, not from the value read, so two sign-ins at the same
     # moment still end up at different versions.
     party.session_version = Party.session_version + 1
+
+
+def _unused_link(session: Session, *, token: str, secret_key: str, lock: bool) -> SignInLink:
+    payload = read_token(secret_key, PURPOSE, token, max_age_seconds=LINK_MINUTES * 60)
+    if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
+        raise SignInProblem("expired_or_invalid")
+    query = select(SignInLink).where(SignInLink.nonce == payload["n"])
+    link = session.scalars(query.with_for_update() if lock else query).first()
+    if link is None:
+        raise SignInProblem("expired_or_invalid")
+    if link.used_at is not None:
+        raise SignInProblem("already_used")
+    return link

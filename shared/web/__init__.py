@@ -20,7 +20,7 @@ from shared.config import Settings, load_settings
 from shared.db import make_engine, make_session_factory
 from shared.i18n import DEFAULT_LOCALE, autonym, locales_for, text_direction
 from shared.storage import Storage, storage_for
-from shared.web import errors, health, language, session_timeout, text
+from shared.web import dates, errors, health, language, session_timeout, text
 from shared.web.receiving import UploadingRequest, max_request_bytes
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -89,6 +89,7 @@ def create_app(
     )
     _configure_templates(app)
     Babel(app, locale_selector=language.select_locale)
+    dates.install(app, settings.english_region)
     CSRFProtect(app)
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_session)

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import axe_violations, describe
+from tests.integration.test_question_pages import assert_page_checks_itself
 from tests.pages import APPS, PAGES, page_path
 
 # Pages are visited as a first-time visitor (cookie banner showing) and as a returning one.
@@ -51,8 +52,10 @@ def test_page_has_no_axe_violations(
     page = open_page(browser, url, returning=returning, locale=locale)
     assert page.locator("html").get_attribute("lang") == locale
     violations = axe_violations(page)
+    html = page.content()
     page.context.close()
     assert violations == [], f"{url}\n{describe(violations)}"
+    assert_page_checks_itself(html, url, english=locale == "en")
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])
@@ -74,7 +77,7 @@ def test_every_form_sent_empty_gives_an_accessible_page(
         # The banner on a not-found page comes back to that page: 404 is its answer.
         assert response.status in (200, 400, 404), f"form {index} on {url}: {response.status}"
         page.wait_for_load_state("load")
-        assert page.locator("h1").count() == 1, f"form {index} on {url}: {page.title()}"
+        assert_page_checks_itself(page.content(), f"form {index} on {url}", english=locale == "en")
         violations = axe_violations(page)
         if page.locator(".govuk-error-summary").count():
             assert page.title().startswith(ERROR_PREFIX[locale])

@@ -33,7 +33,7 @@ def test_opening_a_case_writes_a_public_event_and_an_audit_entry(session: Sessio
         applicant=applicant,
         summary="Parking permit",
         answers={"street": "Elm Street"},
-        case_url="http://portal.test/cases/1",
+        portal_url="http://portal.test",
     )
     assert normalise_reference(case.reference) == case.reference
     assert case.state == "submitted"
@@ -62,7 +62,7 @@ def test_a_state_change_records_from_and_to(session: Session) -> None:
         applicant=make_party(session),
         summary="Permit",
         answers={},
-        case_url="http://portal.test/",
+        portal_url="http://portal.test",
     )
     cases.change_state(session, case=case, to_state="triage", actor=None, is_public=False)
     cases.change_state(session, case=case, to_state="closed", actor=None)

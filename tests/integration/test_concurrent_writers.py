@@ -13,9 +13,7 @@ from __future__ import annotations
 import http.client
 import multiprocessing
 import os
-import subprocess
 import threading
-import time
 import traceback
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
@@ -27,13 +25,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared import PROJECT_ROOT
 from shared.casetypes.forms import form_for
 from shared.db import make_engine, make_session_factory
 from shared.models import Case, Draft, Notice, Party
 from shared.services import filing
 from shared.services.casetypes import case_type_for
 from tests.conftest import required_env
+from tests.gunicorn import portal_under_gunicorn
 from tests.integration.test_cookies import CSRF
 from tests.journeys import ANSWERS, FORM_VERSION
 from tests.ports import free_port
@@ -73,7 +71,7 @@ def file_a_case(sessions: sessionmaker[Session], name: str) -> None:
         assert draft is not None
         filing.submit(
             session, draft=draft, definition=definition,
-            case_type=case_type_for(session, "application"), case_url="http://portal.test/",
+            case_type=case_type_for(session, "application"), portal_url="http://portal.test",
         )  # fmt: skip
 
 
@@ -141,8 +139,6 @@ def test_threads_in_several_processes_file_cases_at_once(
             assert case.answers == {k: v for page in answers_for(name) for k, v in page.items()}
 
 
-# The real portal under gunicorn: two processes of four threads, as the issue found it.
-GUNICORN = ["-w", "2", "--threads", "4"]
 RESIDENTS = 8
 CASES_EACH = 3
 
@@ -191,7 +187,7 @@ class Resident:
 
 
 @pytest.fixture
-def portal_under_gunicorn(
+def portal_served(
     fresh_database_url: str, redis_url: str, tmp_path: Path
 ) -> Iterator[tuple[int, Path]]:
     port = free_port()
@@ -206,41 +202,14 @@ def portal_under_gunicorn(
         "CASEWAY_CLAMD_URL": required_env("CASEWAY_CLAMD_URL"),
         "CASEWAY_PORTAL_URL": f"http://127.0.0.1:{port}",
     }
-    gunicorn = str(Path(PROJECT_ROOT) / ".venv" / "bin" / "gunicorn")
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [gunicorn, *GUNICORN, "-b", f"127.0.0.1:{port}", "wsgi:portal"],
-            cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        wait_for(port, server, log)
+    with portal_under_gunicorn(env, port, log):
         yield port, log
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def wait_for(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn stopped:\n{log.read_text()}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-        finally:
-            connection.close()
-    pytest.fail(f"gunicorn did not answer:\n{log.read_text()}")
 
 
 def test_residents_sending_forms_at_once_to_the_portal_under_gunicorn(
-    portal_under_gunicorn: tuple[int, Path], sessions: sessionmaker[Session]
+    portal_served: tuple[int, Path], sessions: sessionmaker[Session]
 ) -> None:
-    port, log = portal_under_gunicorn
+    port, log = portal_served
     residents = [Resident(port, number) for number in range(RESIDENTS)]
     failures: list[str] = []
 

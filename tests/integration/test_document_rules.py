@@ -34,7 +34,7 @@ def case(session: Session) -> Case:
                                         email="ana@example.org", is_email_verified=True)  # fmt: skip
     return cases.open_case(
         session, case_type=case_type_for(session, "application"), applicant=applicant,
-        summary="Parking permit", answers={}, case_url="https://portal.example/",
+        summary="Parking permit", answers={}, portal_url="https://portal.example",
     )  # fmt: skip
 
 

@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,14 +38,6 @@ from tests.journeys import ANSWERS, FORM_VERSION
 EVIDENCE = "/file/application/evidence"
 BEFORE_EVIDENCE = {k: v for k, v in ANSWERS["application"].items() if k in ("service", "details", "needed-by")}  # fmt: skip
 AFTER_EVIDENCE = {k: v for k, v in ANSWERS["application"].items() if k not in BEFORE_EVIDENCE and k != "evidence"}  # fmt: skip
-
-
-@pytest.fixture
-def portal(settings: Settings, fresh_database_url: str) -> Iterator[Flask]:
-    app = create_portal(replace(settings, database_url=fresh_database_url))
-    app.config["TESTING"] = True
-    yield app
-    app.extensions["caseway"].engine.dispose()
 
 
 def worker_env(app: Flask, **overrides: str) -> dict[str, str]:
@@ -181,7 +172,7 @@ def test_eicar_is_held_in_quarantine_never_served_and_people_are_told(portal: Fl
         assert "document.scanned_infected" in audit
     # The citizen's case page says so, in words, without a link to the file.
     case_page = client.get(f"/cases/{case.reference}")
-    assert case_page.status_code == 404  # not signed in and not looked up: not theirs to see
+    assert case_page.headers["Location"] == "/sign-in"  # not signed in nor looked up
     track = client.get("/track").get_data(as_text=True)
     client.post("/track", data={"csrf_token": CSRF.search(track).group(1),  # type: ignore[union-attr]
                                 "reference": case.reference, "email": "ana.silva@example.org"})  # fmt: skip

@@ -5,29 +5,18 @@ case per submission, the Party rules and the acknowledgement notice."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from portal import create_portal
-from shared.config import Settings
 from shared.models import Case, Draft, Notice, Party, Task
 from shared.services import parties
 from tests.integration.test_cookies import CSRF
 from tests.journeys import ANSWERS, FORM_VERSION
 
 VALID_APPLICATION = ANSWERS["application"]
-
-
-@pytest.fixture
-def portal(settings: Settings, fresh_database_url: str, redis_url: str) -> Iterator[Flask]:
-    app = create_portal(replace(settings, database_url=fresh_database_url, redis_url=redis_url))
-    yield app
-    app.extensions["caseway"].engine.dispose()
 
 
 def token(client: FlaskClient, path: str) -> str:
@@ -84,23 +73,16 @@ def test_an_application_from_start_to_confirmation(portal: Flask) -> None:
     begin(client)
     fill(client, VALID_APPLICATION)
     check = client.get("/file/application/check").get_data(as_text=True)
-    for shown in (
-        "Resident parking permit",
-        "1 June 2027",
-        "June 1, 2027",
-        "1 Elm Street<br>Cardiff",
-    ):
-        if shown in check:
-            break
-    else:
-        pytest.fail("the answers are not on the check page")
+    for shown in ("Resident parking permit", "1 June 2027", "1 Elm Street<br>Cardiff"):
+        assert shown in check  # English dates the GB way: day, month, year
     assert "Email<br>Post" in check
     response = send(client)
     assert response.headers["Location"] == "/file/application/done"
     done = client.get("/file/application/done").get_data(as_text=True)
     (case,) = cases_in(portal)
-    assert case.reference in done
-    assert "Ana.Silva@example.org" in done  # as they typed it
+    # Isolated left to right and never broken inside, even in right-to-left text.
+    assert f'<bdi dir="ltr" class="caseway-ltr">{case.reference}</bdi>' in done
+    assert '<bdi dir="ltr" class="caseway-ltr">Ana.Silva@example.org</bdi>' in done  # as typed
     assert case.summary == "Resident parking permit"
     assert case.form_version == FORM_VERSION["application"]
     assert case.answers["details"] == "A permit for Elm Street, please."
@@ -120,7 +102,10 @@ def test_sending_twice_creates_one_case(portal: Flask) -> None:
     client = portal.test_client()
     begin(client)
     fill(client, VALID_APPLICATION)
-    first, second = send(client), send(client)  # a double click, or a refresh
+    csrf = {"csrf_token": token(client, "/file/application/check")}
+    # A double click, or a refresh of the sent form: the same POST twice.
+    first = client.post("/file/application/check", data=csrf)
+    second = client.post("/file/application/check", data=csrf)
     assert first.headers["Location"] == second.headers["Location"] == "/file/application/done"
     assert len(cases_in(portal)) == 1
     # Back to a question page after sending: the confirmation, not a second case.
@@ -134,14 +119,14 @@ def test_sending_twice_creates_one_case(portal: Flask) -> None:
         ("details", {"details": ""}, "Tell us about your application"),
         ("details", {"details": "x" * 2001}, "Enter 2000 characters or fewer"),
         ("details", {"details": "bell\x07 character"}, "Remove the characters that cannot be shown"),
-        ("needed-by", {"needed_by": ["31", "2", "2027"]}, "Enter a real date, like 27 3 2026"),
-        ("needed-by", {"needed_by": ["1", "", "2027"]}, "Enter a real date, like 27 3 2026"),
+        ("needed-by", {"needed_by": ["31", "2", "2027"]}, "Enter a real date, like 27 3 2027"),
+        ("needed-by", {"needed_by": ["1", "", "2027"]}, "Enter a real date, like 27 3 2027"),
         ("about-you", {"given_name": "Ana", "family_name": "Silva", "date_of_birth": ["1", "1", "2099"]},
          "The date must be in the past"),
         ("about-you", {"given_name": "", "family_name": "Silva"}, "Enter your first name"),
         ("contact", {"email": "not-an-email"}, "Enter an email address in the correct format"),
         ("contact", {"email": "a@example.org", "phone": "call me"}, "Enter a phone number"),
-        ("address", {"address_line_1": "", "address_town": ""}, "Enter the first line of your address"),
+        ("address", {"address_line_1": "", "address_town": ""}, "Enter address line 1"),
         ("contact-preferences", {"large_print": "no"}, "Select how you would like us to contact you"),
         ("contact-preferences", {"contact_by": ["carrier-pigeon"], "large_print": "no"}, "valid choice"),
     ],
@@ -299,7 +284,10 @@ def test_save_and_come_back_later_by_a_signed_link(portal: Flask) -> None:
     assert saved.headers["Location"] == "/file/application/save"
     sent = client.post("/file/application/save", data={
         "csrf_token": token(client, "/file/application/save"), "email": "ana@example.org"})  # fmt: skip
-    assert "We have sent a link to ana@example.org" in sent.get_data(as_text=True)
+    assert (
+        'We have sent a link to <bdi dir="ltr" class="caseway-ltr">ana@example.org</bdi>'
+        in sent.get_data(as_text=True)
+    )
     with portal.extensions["caseway"].sessions() as session:
         notice = session.scalars(select(Notice).where(Notice.kind == "resume_link")).one()
         link = notice.context["link"]
@@ -324,3 +312,57 @@ def test_sending_is_rate_limited_per_email_address(portal: Flask) -> None:
         statuses.append(send(client).status_code)
     assert statuses == [302] * 10 + [429]
     assert len(cases_in(portal)) == 10
+
+
+def test_each_missing_part_of_an_address_has_its_own_message(portal: Flask) -> None:
+    """GOV.UK address pattern: one message per field, each naming its part, never the same
+    message twice."""
+    client = portal.test_client()
+    begin(client)
+    page = post_page(
+        client, "application", "address", {"address_line_1": "", "address_town": ""}
+    ).get_data(as_text=True)
+    assert errors(page) == [
+        "Enter address line 1, typically the building and street",
+        "Enter town or city",
+    ]
+    assert page.count('class="govuk-error-message"') == 2
+
+
+def test_direction_controls_are_taken_out_of_every_text_answer(portal: Flask) -> None:
+    """U+202E makes "gnp.exe" show as "exe.png": such characters are removed from answers
+    (as from file names), and an answer of nothing else gets a message."""
+    client = portal.test_client()
+    begin(client)
+    only_controls = post_page(
+        client, "application", "about-you",
+        {"given_name": "\u202e\u2066", "family_name": "Silva", "date_of_birth": ["1", "2", "1980"]},
+    ).get_data(as_text=True)  # fmt: skip
+    assert any("only change the direction of text" in e for e in errors(only_controls))
+    post_page(
+        client, "application", "about-you",
+        {"given_name": "\u202eAna\u200f", "family_name": "Sil\u2067va",
+         "date_of_birth": ["1", "2", "1980"]},
+    )  # fmt: skip
+    post_page(client, "application", "details", {"details": "gnp.exe\u202e is my file"})
+    with portal.extensions["caseway"].sessions() as session:
+        draft = session.scalars(select(Draft)).one()
+        assert draft.answers["given_name"] == "Ana"
+        assert draft.answers["family_name"] == "Silva"
+        assert draft.answers["details"] == "gnp.exe is my file"
+
+
+def test_once_sent_going_back_shows_no_answers(portal: Flask) -> None:
+    """On a shared computer, Back after sending must not show the person's details again."""
+    client = portal.test_client()
+    begin(client)
+    fill(client, VALID_APPLICATION)
+    assert send(client).headers["Location"] == "/file/application/done"
+    for path in ("/file/application/check", "/file/application/about-you"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"] == "/file/application/done"
+        assert "no-store" in response.headers["Cache-Control"]
+    done = client.get("/file/application/done").get_data(as_text=True)
+    for detail in ("Elm Street", "808 157 0192", "1984"):  # address, phone, date of birth
+        assert detail not in done

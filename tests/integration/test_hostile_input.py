@@ -6,8 +6,6 @@ and nothing written when the input is refused."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -19,9 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from portal import create_portal
 from shared.casetypes.forms import form_for
-from shared.config import Settings
 from shared.models import Case, Draft, Notice
 from tests.integration.test_cookies import CSRF
 from tests.journeys import ANSWERS, FORM_VERSION
@@ -48,14 +44,6 @@ HOSTILE_TEXT = st.one_of(
     st.integers(min_value=100, max_value=20_000).map(lambda n: "é" * n),
     st.text(max_size=40),
 )
-
-
-@pytest.fixture
-def portal(settings: Settings, fresh_database_url: str) -> Iterator[Flask]:
-    app = create_portal(replace(settings, database_url=fresh_database_url))
-    app.config["TESTING"] = True
-    yield app
-    app.extensions["caseway"].engine.dispose()
 
 
 def new_client(app: Flask) -> FlaskClient:

@@ -4,29 +4,19 @@ only ever sees their own cases, and a guess looks exactly like a case that does 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal import create_portal
-from shared.config import Settings
 from shared.db import transaction
 from shared.models import AuditEvent, Case, Event, Notice
 from shared.services import cases, parties, signin
 from shared.services.casetypes import case_type_for
 from tests.integration.test_cookies import CSRF
 from tests.journeys import FORM_VERSION
-
-
-@pytest.fixture
-def portal(settings: Settings, fresh_database_url: str) -> Iterator[Flask]:
-    app = create_portal(replace(settings, database_url=fresh_database_url))
-    yield app
-    app.extensions["caseway"].engine.dispose()
+from tests.signing_in import follow_sign_in_link
 
 
 def file_case(app: Flask, *, email: str, given_name: str = "Ana") -> str:
@@ -35,7 +25,7 @@ def file_case(app: Flask, *, email: str, given_name: str = "Ana") -> str:
             session, given_name=given_name, family_name="Silva", email=email
         )
         case = cases.open_case(session, case_type=case_type_for(session, "application"), applicant=party,
-                               summary="Parking permit", answers={}, case_url="http://portal/")  # fmt: skip
+                               summary="Parking permit", answers={}, portal_url="http://portal")  # fmt: skip
         cases.change_state(session, case=case, to_state="triage", actor=None, is_public=True)
         session.add(
             Event(case=case, kind="note", note="Internal: applicant sounded cross", is_public=False)
@@ -81,12 +71,23 @@ def test_a_wrong_reference_or_email_gets_the_same_message(
     assert "<title>Error: " in page
 
 
+def asked_to_sign_in(response) -> bool:  # type: ignore[no-untyped-def]
+    return response.status_code == 302 and response.headers["Location"] == "/sign-in"
+
+
 def test_a_case_not_looked_up_or_not_yours_is_not_found(portal: Flask) -> None:
     reference = file_case(portal, email="ana@example.org")
     client = portal.test_client()
-    assert client.get(f"/cases/{reference}").status_code == 404
-    assert client.get("/cases/ZZZZ-ZZZZ-Z").status_code == 404
-    assert client.get("/cases/1").status_code == 404  # an id is not a reference
+    # Nobody signed in: every reference, real or not, asks for sign-in alike.
+    assert asked_to_sign_in(client.get(f"/cases/{reference}"))
+    assert asked_to_sign_in(client.get("/cases/ZZZZ-ZZZZ-Z"))
+    assert asked_to_sign_in(client.get("/cases/1"))  # an id is not a reference
+    other = file_case(portal, email="ben@example.org", given_name="Ben")
+    track = post(client, "/track", {"reference": reference, "email": "ana@example.org"})
+    assert track.headers["Location"] == f"/cases/{reference}"
+    assert client.get(f"/cases/{reference}").status_code == 200  # looked up: shown
+    assert client.get(f"/cases/{other}").status_code == 404  # looked up one, not this
+    assert client.get("/cases/ZZZZ-ZZZZ-Z").status_code == 404  # exactly like a stranger's
 
 
 def sign_in_link(app: Flask, email: str) -> str:
@@ -102,7 +103,7 @@ def sign_in_link(app: Flask, email: str) -> str:
 def sign_in(app: Flask, client: FlaskClient, email: str) -> None:
     """The one-time link flow, as a resident goes through it: ask, read the email, open."""
     post(client, "/sign-in", {"email": email})
-    assert client.get(sign_in_link(app, email)).headers["Location"] == "/cases"
+    assert follow_sign_in_link(client, sign_in_link(app, email)).headers["Location"] == "/cases"
 
 
 def test_sign_in_by_a_one_time_link_lists_every_case_and_only_yours(portal: Flask) -> None:
@@ -112,14 +113,14 @@ def test_sign_in_by_a_one_time_link_lists_every_case_and_only_yours(portal: Flas
     page = post(client, "/sign-in", {"email": "ana@example.org"}).get_data(as_text=True)
     assert "Check your email" in page
     link = sign_in_link(portal, "ana@example.org")
-    assert client.get(link).headers["Location"] == "/cases"
+    assert follow_sign_in_link(client, link).headers["Location"] == "/cases"
     listing = client.get("/cases").get_data(as_text=True)
     assert all(reference in listing for reference in mine)
     assert theirs not in listing
     assert client.get(f"/cases/{mine[0]}").status_code == 200
     assert client.get(f"/cases/{theirs}").status_code == 404  # signed in, still not yours
     # The same link again, even from another browser, does not sign anyone in.
-    replay = portal.test_client().get(link)
+    replay = follow_sign_in_link(portal.test_client(), link)
     assert replay.status_code == 400
     assert "This link has already been used" in replay.get_data(as_text=True)
 
@@ -162,12 +163,12 @@ def test_signing_out_forgets_the_person(portal: Flask) -> None:
     reference = file_case(portal, email="ana@example.org")
     client = portal.test_client()
     post(client, "/sign-in", {"email": "ana@example.org"})
-    client.get(sign_in_link(portal, "ana@example.org"))
+    follow_sign_in_link(client, sign_in_link(portal, "ana@example.org"))
     assert client.get(f"/cases/{reference}").status_code == 200
     match = CSRF.search(client.get("/cases").get_data(as_text=True))
     assert match
     client.post("/sign-out", data={"csrf_token": match.group(1)})
-    assert client.get(f"/cases/{reference}").status_code == 404
+    assert asked_to_sign_in(client.get(f"/cases/{reference}"))
     assert client.get("/cases").headers["Location"] == "/sign-in"
 
 
@@ -182,7 +183,7 @@ def test_a_copy_of_the_session_cookie_stops_working_at_sign_out(portal: Flask) -
     replayed = portal.test_client()
     replayed.set_cookie("session", copied)
     assert replayed.get("/cases").headers.get("Location") == "/sign-in"
-    assert replayed.get(f"/cases/{reference}").status_code == 404
+    assert asked_to_sign_in(replayed.get(f"/cases/{reference}"))
     with portal.extensions["caseway"].sessions() as session:
         actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
         assert actions[-2:] == ["party.signed_in", "party.signed_out"]
@@ -195,7 +196,7 @@ def test_a_new_sign_in_link_ends_earlier_sessions(portal: Flask) -> None:
     assert first.get(f"/cases/{reference}").status_code == 200
     sign_in(portal, second, "ana@example.org")
     assert first.get("/cases").headers.get("Location") == "/sign-in"
-    assert first.get(f"/cases/{reference}").status_code == 404
+    assert asked_to_sign_in(first.get(f"/cases/{reference}"))
     assert second.get(f"/cases/{reference}").status_code == 200
 
 
@@ -399,3 +400,52 @@ def test_appeals_cannot_be_started_without_a_decided_case_of_your_own(portal: Fl
         client.post(f"/cases/{reference}/appeal", data={"csrf_token": match.group(1)}).status_code
         == 404
     )
+
+
+def test_opening_a_sign_in_link_does_not_use_it_up(portal: Flask) -> None:
+    """A corporate mail scanner opens every link in an email: only pressing "Sign in" (a
+    POST with its CSRF token) spends the link."""
+    file_case(portal, email="ana@example.org")
+    post(portal.test_client(), "/sign-in", {"email": "ana@example.org"})
+    link = sign_in_link(portal, "ana@example.org")
+    for _scanner in range(2):
+        opened = portal.test_client().get(link)
+        assert opened.status_code == 200
+        assert "Sign in to see your cases" in opened.get_data(as_text=True)
+    assert portal.test_client().post(link, data={}).status_code == 400  # no CSRF token
+    client = portal.test_client()
+    assert follow_sign_in_link(client, link).headers["Location"] == "/cases"
+    assert client.get("/cases").status_code == 200
+    assert "already been used" in portal.test_client().get(link).get_data(as_text=True)
+
+
+def test_signed_in_every_page_offers_your_cases_and_sign_out(portal: Flask) -> None:
+    reference = file_case(portal, email="ana@example.org")
+    anonymous = portal.test_client().get("/cookies").get_data(as_text=True)
+    assert 'action="/sign-out"' not in anonymous
+    client = portal.test_client()
+    sign_in(portal, client, "ana@example.org")
+    for path in ("/", "/cookies", "/cases", f"/cases/{reference}"):
+        page = client.get(path).get_data(as_text=True)
+        header = page.split("</header>", 1)[0]
+        assert 'href="/cases"' in header, path
+        assert 'action="/sign-out"' in header, path
+    assert 'aria-current="true"' in client.get(f"/cases/{reference}").get_data(as_text=True)
+
+
+def test_the_acknowledgements_link_leads_to_the_case_after_signing_in(portal: Flask) -> None:
+    """The email's "check the progress" link is the case itself; without a session it asks
+    for sign-in first, then goes straight there."""
+    reference = file_case(portal, email="ana@example.org")
+    with portal.extensions["caseway"].sessions() as session:
+        acknowledgement = session.scalars(
+            select(Notice).where(Notice.kind == "acknowledgement")
+        ).one()
+    link = str(acknowledgement.context["case_url"])
+    assert link == f"http://portal/cases/{reference}"
+    client = portal.test_client()
+    assert asked_to_sign_in(client.get(f"/cases/{reference}"))
+    post(client, "/sign-in", {"email": "ana@example.org"})
+    signed_in = follow_sign_in_link(client, sign_in_link(portal, "ana@example.org"))
+    assert signed_in.headers["Location"] == f"/cases/{reference}"
+    assert client.get(f"/cases/{reference}").status_code == 200

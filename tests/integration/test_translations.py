@@ -26,6 +26,7 @@ from shared.notices.render import render_notice
 from tests.integration.test_cookies import CSRF
 from tests.journeys import ANSWERS, FORM_VERSION
 from tests.pages import APPS, page_endpoints, page_path
+from tests.signing_in import follow_sign_in_link
 
 TRANSLATED_LOCALES = [code for code in locales_for("portal") if code != DEFAULT_LOCALE]
 PLACEHOLDER_LEFT_OVER = re.compile(r"%\(\w+\)[sdfr]|%[sd]\b|\{\{|\}\}|\{n\}|\)s\b")
@@ -110,7 +111,8 @@ def tracking_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
     ).get_data(as_text=True)
     with app.extensions["caseway"].sessions() as db:
         link = db.scalars(select(Notice).where(Notice.kind == "sign_in_link")).one().context["link"]
-    client.get(link)
+    pages["/sign-in/<link>"] = client.get(link).get_data(as_text=True)
+    follow_sign_in_link(client, link)
     pages["/cases"] = client.get("/cases").get_data(as_text=True)
     pages["/sign-in/<used link>"] = client.get(link).get_data(as_text=True)
     # Signing in starts a new session, with a CSRF token of its own.

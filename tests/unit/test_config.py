@@ -112,3 +112,18 @@ def test_public_addresses_trusted_hosts_and_proxy_hops() -> None:
 def test_bad_addresses_and_hops_give_one_clear_line(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings({name: value})
+
+
+def test_the_english_region_sets_how_dates_are_written() -> None:
+    from datetime import date
+
+    from shared.i18n import formatting_locale, long_date
+
+    assert load_settings({}).english_region == "GB"
+    day = date(2025, 11, 3)
+    assert long_date(day, formatting_locale("en", "GB")) == "3 November 2025"
+    us = load_settings({"CASEWAY_ENGLISH_REGION": "us"}).english_region
+    assert long_date(day, formatting_locale("en", us)) == "November 3, 2025"
+    assert formatting_locale("cy", "GB") == "cy"  # other languages write their own way
+    with pytest.raises(ConfigError, match="CASEWAY_ENGLISH_REGION"):
+        load_settings({"CASEWAY_ENGLISH_REGION": "Narnia"})

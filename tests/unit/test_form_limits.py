@@ -58,3 +58,16 @@ def test_the_town_is_held_to_its_column() -> None:
         f for p in form_for("application").pages for f in p.fields if f.type == "address"
     )
     assert address.longest_answer("town") == column_length("address_town")
+
+
+@pytest.mark.parametrize("case_type", sorted(form_case_types()))
+def test_each_date_hint_shows_the_example_its_error_repeats(case_type: str) -> None:
+    definition = form_for(case_type)
+    for page in definition.pages:
+        for question in page.fields:
+            if question.type != "date":
+                continue
+            assert question.example, question.name
+            for locale in definition.texts:
+                hint = definition.text(f"{question.name}.hint", locale)
+                assert question.example in hint, (case_type, question.name, locale)

@@ -56,3 +56,42 @@ def test_a_missing_context_value_is_an_error_not_a_blank() -> None:
 
     with pytest.raises(UndefinedError):
         render_notice(NoticeKind.NEW_MESSAGE, "en", {"reference": "X"})
+
+
+def test_plain_text_is_not_html_and_html_is_escaped_once() -> None:
+    from shared.notices.kinds import NoticeKind
+    from shared.notices.render import render_notice
+
+    rendered = render_notice(
+        NoticeKind.ACKNOWLEDGEMENT,
+        "en",
+        {"recipient_name": "O'Brien-Nguyễn <b>", "reference": "ABCD-EFGH-J",
+         "case_type": "complaint", "due_date": "2025-11-03", "case_url": "https://p.example/"},
+    )  # fmt: skip
+    assert "Dear O'Brien-Nguyễn <b>," in rendered.text
+    assert "&#39;" not in rendered.text
+    assert "&amp;" not in rendered.text
+    assert "Dear O&#39;Brien-Nguyễn &lt;b&gt;," in rendered.html
+    assert "&amp;#39;" not in rendered.html  # escaped once, not twice
+    assert "3 November 2025" in rendered.text  # English dates the GB way by default
+    assert "November 3, 2025" not in rendered.text
+
+
+def test_the_development_mail_catcher_prints_emails_decoded_with_links_whole() -> None:
+    from shared.notices.catcher import readable
+    from shared.notices.kinds import NoticeKind
+    from shared.notices.mail import build_message, wire_bytes
+    from shared.notices.render import render_notice
+
+    link = "https://portal.example/sign-in/" + "x" * 120 + ".signature=="
+    rendered = render_notice(NoticeKind.SIGN_IN_LINK, "ar", {"link": link, "expires_minutes": 20})
+    message = build_message(
+        rendered, sender="Caseway <noreply@caseway.example>", recipient="a@example.org",
+        message_id="<1@caseway.example>",
+    )  # fmt: skip
+    raw = wire_bytes(message)
+    assert link not in raw.decode("ascii")  # on the wire it is encoded and wrapped
+    shown = readable(raw)
+    assert link in shown  # whole, on one line
+    assert f"Subject: {rendered.subject}" in shown  # Arabic, not an encoded word
+    assert "=?utf-8?" not in shown
