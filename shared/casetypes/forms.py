@@ -194,7 +194,15 @@ def _check(definition: FormDefinition) -> None:
         raise FormDefinitionError(f"{definition.case_type}: summary_field is not a field")
 
 
+# Words each case type uses for itself ("Complaint sent", "Now send your complaint", and its
+# name in the acknowledgement), never one generic "request" for all.
+OWN_WORDS = ("sent.title", "send.heading", "request.name")
+
+
 def _check_headings(definition: FormDefinition) -> None:
+    for key in OWN_WORDS:
+        if not definition.text(key, DEFAULT_LOCALE):
+            raise FormDefinitionError(f'{definition.case_type}: no "{key}" text')
     # A page of one question is headed by that question; one of several needs its own
     # heading, which is also the page's title (WCAG 2.4.2 and 2.4.6).
     for page in definition.pages:

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from shared import PROJECT_ROOT
 from shared.casetypes import load_case_types
+from shared.casetypes.forms import form_case_types, form_for
 from shared.config import load_settings
 from shared.i18n import (
     DEFAULT_LOCALE,
@@ -121,6 +122,12 @@ def _as_date(value: str | date | datetime) -> date:
 
 
 def _case_type_label(code: object, locale: str) -> str:
+    """The case type's name for itself ("Complaint"), from its form's texts; the
+    configured label ("Make a complaint") for a type with no form."""
+    if isinstance(code, str) and code in form_case_types():
+        name = form_for(code).text("request.name", locale)
+        if name:
+            return name
     for case_type in load_case_types():
         if case_type.code == code:
             return case_type.labels.get(locale) or case_type.labels.get(DEFAULT_LOCALE, "")

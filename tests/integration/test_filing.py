@@ -366,3 +366,25 @@ def test_once_sent_going_back_shows_no_answers(portal: Flask) -> None:
     done = client.get("/file/application/done").get_data(as_text=True)
     for detail in ("Elm Street", "808 157 0192", "1984"):  # address, phone, date of birth
         assert detail not in done
+
+
+def test_a_complaint_is_called_a_complaint_from_sending_to_its_email(portal: Flask) -> None:
+    """Each case type's own words: "Now send your complaint", "Complaint sent", and the
+    acknowledgement names it "Complaint", not a generic request or an instruction."""
+    from shared.notices.kinds import NoticeKind
+    from shared.notices.render import render_notice
+
+    client = portal.test_client()
+    begin(client, "complaint")
+    fill(client, ANSWERS["complaint"], "complaint")
+    check = client.get("/file/complaint/check").get_data(as_text=True)
+    assert "Now send your complaint" in check
+    assert "request" not in check.lower().split("<main", 1)[1].split("</main>")[0]
+    send(client, "complaint")
+    done = client.get("/file/complaint/done").get_data(as_text=True)
+    assert "<title>Complaint sent" in done
+    assert "Complaint sent" in done.split("govuk-panel__title", 1)[1]
+    with portal.extensions["caseway"].sessions() as session:
+        acknowledgement = session.scalars(select(Notice)).one()
+    text = render_notice(NoticeKind.ACKNOWLEDGEMENT, "en", dict(acknowledgement.context)).text
+    assert "Type of request: Complaint." in text
