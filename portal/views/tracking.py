@@ -20,6 +20,7 @@ from portal.uploads import size_text, status_of
 from shared import access
 from shared.casetypes.forms import form_for
 from shared.models import Case
+from shared.references import normalise_reference
 from shared.services import cases as case_service
 from shared.services import decisions, documents, filing, signin
 from shared.web import db_session, redirects, services, unit_of_work
@@ -109,7 +110,9 @@ def case(reference: str) -> str | Response:
     if g.get("party") is None and not session.get("looked_up"):
         # The link in an email: sign in first, then straight back here. Asked of every
         # reference alike, so it says nothing about which exist.
-        session["after_sign_in"] = url_for(".case", reference=reference)
+        canonical = normalise_reference(reference)
+        if canonical is not None:  # only a well-formed reference is worth coming back to
+            session["after_sign_in"] = url_for(".case", reference=canonical)
         return redirect(url_for(".sign_in"))
     found = _case_to_see(reference)
     timeline = access.public_timeline(db_session(), case=found)

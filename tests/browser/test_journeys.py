@@ -206,7 +206,7 @@ def test_the_application_by_keyboard_alone(browser: Browser, journey_url: str) -
     next_page()
     assert page.url.endswith("/file/application/done")
     assert page.locator(".govuk-panel").count() == 1
-    assert "Request sent" in page.locator(".govuk-panel__title").inner_text()
+    assert "Application sent" in page.locator(".govuk-panel__title").inner_text()
     context.close()
 
 

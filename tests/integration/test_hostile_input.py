@@ -271,3 +271,11 @@ def test_a_town_as_long_as_the_page_allows_can_be_sent(portal: Flask) -> None:
                     data={"csrf_token": token, "form_version": FORM_VERSION["application"], **answers})  # fmt: skip
     response = client.post("/file/application/check", data={"csrf_token": token})
     assert response.status_code == 302
+
+
+def test_a_long_address_asks_for_sign_in_without_a_giant_cookie(portal: Flask) -> None:
+    """What a visitor not signed in asks for is remembered for after sign-in only when it
+    could be a reference: never 20,000 characters into the session cookie."""
+    response = new_client(portal).get("/cases/" + "é" * 20_000)
+    assert response.headers["Location"] == "/sign-in"
+    assert len(response.headers.get("Set-Cookie", "")) < 1000
