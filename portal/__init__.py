@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, g, request, session
 from flask_babel import get_locale
 from werkzeug.wrappers import Response
 
@@ -13,6 +12,7 @@ from shared.casetypes import load_case_types
 from shared.config import Settings
 from shared.services import signin
 from shared.web import create_app, db_session
+from shared.web.dates import page_date
 
 
 def case_type_label(code: str) -> str:
@@ -26,7 +26,6 @@ def case_type_label(code: str) -> str:
 
 def answer_date(value: str) -> str:
     """An ISO date from a draft, written the way the page's language writes dates."""
-    page_date: Callable[[date], str] = current_app.jinja_env.globals["page_date"]  # type: ignore[assignment]
     return page_date(date.fromisoformat(value))
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+from tests.integration.test_cookies import CSRF
 
 
 def follow_sign_in_link(client: FlaskClient, link: str) -> TestResponse:

@@ -188,7 +188,7 @@ def _check(definition: FormDefinition) -> None:
             raise FormDefinitionError(f"{definition.case_type}: {page.slug} depends on nothing")
     if DEFAULT_LOCALE not in definition.texts:
         raise FormDefinitionError(f"{definition.case_type}: no {DEFAULT_LOCALE} texts")
-    _check_headings(definition)
+    _check_own_texts(definition)
     _check_date_examples(definition)
     if definition.summary_field not in names:
         raise FormDefinitionError(f"{definition.case_type}: summary_field is not a field")
@@ -199,7 +199,7 @@ def _check(definition: FormDefinition) -> None:
 OWN_WORDS = ("sent.title", "send.heading", "request.name")
 
 
-def _check_headings(definition: FormDefinition) -> None:
+def _check_own_texts(definition: FormDefinition) -> None:
     for key in OWN_WORDS:
         if not definition.text(key, DEFAULT_LOCALE):
             raise FormDefinitionError(f'{definition.case_type}: no "{key}" text')

@@ -89,7 +89,7 @@ def create_app(
     )
     _configure_templates(app)
     Babel(app, locale_selector=language.select_locale)
-    dates.install(app, settings.english_region)
+    dates.install(app)
     CSRFProtect(app)
     app.after_request(_security_headers)
     app.teardown_appcontext(_close_session)

@@ -5,24 +5,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import get_locale
 
 from shared.i18n import DEFAULT_LOCALE, formatting_locale, long_date, long_date_time
 
 
-def install(app: Flask, english_region: str) -> None:
-    def page_locale() -> str:
-        return formatting_locale(str(get_locale() or DEFAULT_LOCALE), english_region)
+def page_date(value: date | datetime, _style: str = "long") -> str:
+    # Every page writes dates long ("3 November 2025"): short forms such as 03/11/2025
+    # read differently across the world, and one page should not mix the two.
+    return long_date(value, _page_locale())
 
-    def date_filter(value: date | datetime, _style: str = "long") -> str:
-        # Every page writes dates long ("3 November 2025"): short forms such as 03/11/2025
-        # read differently across the world, and one page should not mix the two.
-        return long_date(value, page_locale())
 
-    def date_time_filter(value: datetime, _style: str = "long") -> str:
-        return long_date_time(value, page_locale())
+def page_date_time(value: datetime, _style: str = "long") -> str:
+    return long_date_time(value, _page_locale())
 
-    app.jinja_env.filters["dateformat"] = date_filter
-    app.jinja_env.filters["datetimeformat"] = date_time_filter
-    app.jinja_env.globals["page_date"] = date_filter
+
+def install(app: Flask) -> None:
+    """Flask-Babel's `dateformat` and `datetimeformat` filters, replaced by these."""
+    app.jinja_env.filters["dateformat"] = page_date
+    app.jinja_env.filters["datetimeformat"] = page_date_time
+
+
+def _page_locale() -> str:
+    region: str = current_app.extensions["caseway"].settings.english_region
+    return formatting_locale(str(get_locale() or DEFAULT_LOCALE), region)

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import axe_violations, describe
-from tests.integration.test_question_pages import assert_page_checks_itself
+from tests.page_checks import assert_page_checks_itself
 from tests.pages import APPS, PAGES, page_path
 
 # Pages are visited as a first-time visitor (cookie banner showing) and as a returning one.

@@ -17,8 +17,8 @@ from shared.config import Settings
 from shared.models import Notice
 from tests.browser.conftest import axe_violations, describe, serve
 from tests.browser.test_keyboard import tab_until
-from tests.integration.test_question_pages import assert_page_checks_itself
 from tests.journeys import ANSWERS
+from tests.page_checks import assert_page_checks_itself
 
 NO_BANNER = {"name": "cookies_policy", "value": "settings-no"}
 

@@ -20,7 +20,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,10 +43,10 @@ from shared.uploads.receiving import IncomingFile
 from tests.conftest import required_env
 from tests.eicar import eicar_bytes
 from tests.gunicorn import portal_under_gunicorn
-from tests.integration.test_concurrent_writers import CASES_EACH, Resident
-from tests.integration.test_notices import kill_tree
 from tests.mailserver import MailServer, running_mail_server
 from tests.ports import free_port
+from tests.residents import CASES_EACH, Resident, file_at_once
+from tests.workers import kill_tree
 
 BACKLOG = 150  # notices waiting to be sent before anyone files
 CLEAN_UPLOADS = 9  # and one EICAR, all waiting for their scan
@@ -185,20 +184,7 @@ def file_from_threads(port: int, process: int, start: Any, results: Any) -> None
     """One process of residents, THREADS of them, each in a thread of its own, filing at
     once with every other process's. Puts their requests and any exception on `results`."""
     residents = [Resident(port, process * THREADS + thread) for thread in range(THREADS)]
-    failures: list[str] = []
-
-    def run(resident: Resident) -> None:
-        try:
-            start.wait(timeout=120)
-            resident.file_cases()
-        except Exception:  # noqa: BLE001 - reported by the test
-            failures.append(traceback.format_exc())
-
-    threads = [threading.Thread(target=run, args=(resident,)) for resident in residents]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=240)
+    failures = file_at_once(residents, start=start, timeout=240)
     results.put(([s for r in residents for s in r.statuses], failures))
 
 

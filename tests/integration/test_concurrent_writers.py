@@ -10,16 +10,12 @@ once with "database is locked".
 
 from __future__ import annotations
 
-import http.client
 import multiprocessing
 import os
 import threading
-import traceback
 from collections.abc import Iterator
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -32,9 +28,8 @@ from shared.services import filing
 from shared.services.casetypes import case_type_for
 from tests.conftest import required_env
 from tests.gunicorn import portal_under_gunicorn
-from tests.integration.test_cookies import CSRF
-from tests.journeys import ANSWERS, FORM_VERSION
 from tests.ports import free_port
+from tests.residents import CASES_EACH, Resident, file_at_once
 
 PROCESSES = 3
 THREADS = 4  # in each process
@@ -140,50 +135,6 @@ def test_threads_in_several_processes_file_cases_at_once(
 
 
 RESIDENTS = 8
-CASES_EACH = 3
-
-
-class Resident:
-    """One person's browser: its own cookies, and its own address (127.0.0.N), so the
-    portal's rate limits count each person apart as they would on the internet."""
-
-    def __init__(self, port: int, number: int) -> None:
-        self.port, self.address = port, f"127.0.0.{number + 2}"
-        self.cookies: SimpleCookie = SimpleCookie()
-        self.statuses: list[tuple[str, str, int]] = []
-
-    def request(self, method: str, path: str, fields: dict[str, Any] | None = None) -> str:
-        connection = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=120, source_address=(self.address, 0)
-        )
-        headers = {"Cookie": "; ".join(f"{k}={v.value}" for k, v in self.cookies.items())}
-        body = urlencode(fields, doseq=True) if fields is not None else None
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            for cookie in response.headers.get_all("Set-Cookie") or []:
-                self.cookies.load(cookie)
-            self.statuses.append((method, path, response.status))
-            return response.read().decode()
-        finally:
-            connection.close()
-
-    def file_cases(self) -> None:
-        match = CSRF.search(self.request("GET", "/file/application/start"))
-        assert match
-        csrf = {"csrf_token": match.group(1)}
-        for number in range(CASES_EACH):
-            self.request("POST", "/file/application/start", csrf)
-            for slug, page in ANSWERS["application"].items():
-                if slug == "details":
-                    page = {"details": f"From {self.address}, case {number}."}
-                if slug == "contact":
-                    page = {"email": f"r{self.address}-{number}@example.org"}
-                fields = {**csrf, "form_version": FORM_VERSION["application"], **page}
-                self.request("POST", f"/file/application/{slug}", fields)
-            self.request("POST", "/file/application/check", csrf)
 
 
 @pytest.fixture
@@ -211,19 +162,7 @@ def test_residents_sending_forms_at_once_to_the_portal_under_gunicorn(
 ) -> None:
     port, log = portal_served
     residents = [Resident(port, number) for number in range(RESIDENTS)]
-    failures: list[str] = []
-
-    def run(resident: Resident) -> None:
-        try:
-            resident.file_cases()
-        except Exception:  # noqa: BLE001 - reported below with the server's log
-            failures.append(traceback.format_exc())
-
-    threads = [threading.Thread(target=run, args=(r,)) for r in residents]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    failures = file_at_once(residents)
 
     statuses = [status for r in residents for status in r.statuses]
     refused = [s for s in statuses if s[2] != (302 if s[0] == "POST" else 200)]

@@ -20,7 +20,6 @@ from shared.notices.kinds import NoticeKind
 from shared.services import notices, parties
 from tests.mailserver import MailServer, running_mail_server
 from tests.workers import (
-    kill_tree,  # noqa: F401 - tests/faults/test_whole_system.py imports it from here
     load,
     new_notice,
     queued,
