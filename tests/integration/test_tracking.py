@@ -449,3 +449,35 @@ def test_the_acknowledgements_link_leads_to_the_case_after_signing_in(portal: Fl
     signed_in = follow_sign_in_link(client, sign_in_link(portal, "ana@example.org"))
     assert signed_in.headers["Location"] == f"/cases/{reference}"
     assert client.get(f"/cases/{reference}").status_code == 200
+
+
+def test_two_presses_of_one_sign_in_link_at_once_sign_in_one_browser(portal: Flask) -> None:
+    """The link forwarded to someone else, both pressing "Sign in" at the same moment: the
+    link's row is locked while it is spent, so exactly one browser is signed in."""
+    import threading
+
+    file_case(portal, email="ana@example.org")
+    post(portal.test_client(), "/sign-in", {"email": "ana@example.org"})
+    link = sign_in_link(portal, "ana@example.org")
+    clients = [portal.test_client() for _ in range(4)]
+    forms = []
+    for client in clients:
+        token = CSRF.search(client.get(link).get_data(as_text=True))
+        assert token is not None
+        forms.append({"csrf_token": token.group(1)})
+    start = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def press(client: FlaskClient, form: dict[str, str]) -> None:
+        start.wait(timeout=30)
+        statuses.append(client.post(link, data=form).status_code)
+
+    threads = [
+        threading.Thread(target=press, args=pair) for pair in zip(clients, forms, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [302, 400, 400, 400]
+    assert sum(client.get("/cases").status_code == 200 for client in clients) == 1
