@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--database-url", help="default: a new SQLite file")
     args = parser.parse_args()
-    redis_url = os.environ.get("CASEWAY_REDIS_URL", "redis://127.0.0.1:6390/0").rsplit("/", 1)[0]
+    redis_url = os.environ["CASEWAY_REDIS_URL"].rsplit("/", 1)[0]
     redis_url += f"/{BENCH_REDIS_DB}"
     Redis.from_url(redis_url).flushdb()
     database_url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"

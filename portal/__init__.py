@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Flask, g, request, session
 from flask_babel import get_locale
 from werkzeug.wrappers import Response
@@ -12,30 +10,21 @@ from shared.casetypes import load_case_types
 from shared.config import Settings
 from shared.services import signin
 from shared.web import create_app, db_session
-from shared.web.dates import page_date
 
 
 def case_type_label(code: str) -> str:
     """A case type's name in the page's language, from configuration."""
-    locale = str(get_locale() or "en")
     definition = next((d for d in load_case_types() if d.code == code), None)
-    if definition is None:
-        return code
-    return definition.labels.get(locale) or definition.labels.get("en", code)
-
-
-def answer_date(value: str) -> str:
-    """An ISO date from a draft, written the way the page's language writes dates."""
-    return page_date(date.fromisoformat(value))
+    return definition.label(str(get_locale() or "en")) if definition else code
 
 
 def create_portal(settings: Settings | None = None) -> Flask:
     from portal import limits, status
-    from portal.views import accessibility, cookies, filing, home, tracking, uploads
+    from portal.views import accessibility, cookies, feedback, filing, home, tracking, uploads
     from shared.web import consent
 
     app = create_app(__name__, app_name="portal", layout="portal/layout.html", settings=settings)
-    for view in (home, cookies, accessibility, filing, uploads, tracking):
+    for view in (home, cookies, accessibility, feedback, filing, uploads, tracking):
         app.register_blueprint(view.blueprint)
 
     @app.context_processor
@@ -71,6 +60,5 @@ def create_portal(settings: Settings | None = None) -> Flask:
     app.add_template_global(case_type_label)
     app.add_template_global(status.status_text)
     app.add_template_global(status.next_text)
-    app.add_template_filter(answer_date)
 
     return app

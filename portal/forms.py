@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length
 
@@ -105,3 +112,35 @@ class SaveForm(FlaskForm):
         _l("Where should we send the link?"),
         _l("We will email you a link to carry on with your form. It works for 7 days."),
     )
+
+
+class FeedbackForm(FlaskForm):
+    # The GOV.UK satisfaction question and scale, so answers compare across services.
+    satisfaction = RadioField(
+        _l("Overall, how did you feel about this service?"),
+        choices=[
+            SelectChoice("very_satisfied", _l("Very satisfied")),
+            SelectChoice("satisfied", _l("Satisfied")),
+            SelectChoice("neither", _l("Neither satisfied nor dissatisfied")),
+            SelectChoice("dissatisfied", _l("Dissatisfied")),
+            SelectChoice("very_dissatisfied", _l("Very dissatisfied")),
+        ],
+        validators=[InputRequired(_l("Select how you felt about this service"))],
+        widget=RadioInput(),
+    )
+    improvement = TextAreaField(
+        _l("How could we improve this service? (optional)"),
+        description=_l(
+            "Do not include personal information, such as your name, address or reference "
+            "number. We cannot reply to feedback."
+        ),
+        validators=[
+            Length(max=1200, message=_l("Enter 1200 characters or fewer")),
+            not_only_direction_controls,
+            no_control_characters,
+        ],
+        filters=TEXT_FILTERS,
+        widget=TextArea(),
+    )
+    came_from = HiddenField()
+    submit = SubmitField(_l("Send feedback"), widget=SubmitInput())

@@ -17,6 +17,7 @@ PER_CLIENT_SIGN_IN = "10 per 15 minutes"
 PER_ADDRESS_SIGN_IN = "3 per 15 minutes"
 PER_CLIENT_LOOKUP = "10 per 15 minutes"
 PER_ADDRESS_FILING = "10 per day"
+PER_CLIENT_FEEDBACK = "10 per hour"
 
 
 def email_in_form() -> str:

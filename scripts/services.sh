@@ -8,23 +8,24 @@
 #   scripts/services.sh status    print each service up/down (exit 1 if one is down)
 #   scripts/services.sh stop      stop what we started
 #
-#   eval "$(scripts/services.sh start)"   or   source /tmp/caseway-run/services.env
+#   eval "$(scripts/services.sh start)"   or   source .run/services.env
 #
-# Settings (environment): CASEWAY_RUN_DIR (/tmp/caseway-run), CASEWAY_REDIS_PORT
-# (6390), CASEWAY_CLAMD_PORT (3311), CASEWAY_PG_PORT (5440), CASEWAY_PG_DIR
-# (/tmp/caseway-pg), CASEWAY_OWN_POSTGRES=1 (always use our own cluster),
-# CASEWAY_TEST_POSTGRES_URL (use this server if it answers).
+# Each checkout keeps its own state in its .run/ folder: its own ports (free ones,
+# chosen at the first start and kept in .run/ports.env), PID files, logs and env
+# file, so two checkouts on one machine never share or stop each other's services.
 #
-# The run dir is shared between checkouts: a service that is already running
-# and answering is reused, whichever checkout started it.
+# Settings (environment): CASEWAY_RUN_DIR (.run in the checkout), CASEWAY_REDIS_PORT,
+# CASEWAY_CLAMD_PORT and CASEWAY_PG_PORT (chosen free ports), CASEWAY_PG_DIR
+# (a folder under /tmp named for the checkout, where the postgres user may write),
+# CASEWAY_OWN_POSTGRES=1 (always use our own cluster), CASEWAY_TEST_POSTGRES_URL
+# (use this server if it answers).
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
-RUN_DIR=${CASEWAY_RUN_DIR:-/tmp/caseway-run}
-REDIS_PORT=${CASEWAY_REDIS_PORT:-6390}
-CLAMD_PORT=${CASEWAY_CLAMD_PORT:-3311}
-PG_PORT=${CASEWAY_PG_PORT:-5440}
-PG_DIR=${CASEWAY_PG_DIR:-/tmp/caseway-pg}
+RUN_DIR=${CASEWAY_RUN_DIR:-$REPO_ROOT/.run}
+PORTS_FILE=$RUN_DIR/ports.env
+CHECKOUT_ID=$(printf '%s' "$REPO_ROOT" | cksum | cut -d' ' -f1)
+PG_DIR=${CASEWAY_PG_DIR:-/tmp/caseway-pg-$CHECKOUT_ID}
 ENV_FILE=$RUN_DIR/services.env
 REDIS_PIDFILE=$RUN_DIR/redis/redis.pid
 CLAMD_CONF=$RUN_DIR/clamd/clamd.conf
@@ -37,6 +38,47 @@ die() { printf 'services: ERROR: %s\n' "$*" >&2; exit 1; }
 need_cmd() {
     command -v "$1" >/dev/null 2>&1 \
         || die "'$1' not found: run scripts/setup.sh (as root) to install the system packages."
+}
+
+# ------------------------------------------------------------------ ports
+
+# A port nothing listens on now, below Linux's ephemeral range (32768 and up) so that
+# an outgoing connection never takes it while our service is stopped.
+free_port() {
+    python3 - <<'EOF'
+import random, socket
+for _ in range(200):
+    port = random.randint(20000, 32000)
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+    print(port)
+    break
+else:
+    raise SystemExit("no free port found between 20000 and 32000")
+EOF
+}
+
+# This checkout's ports: chosen once, then kept, so a restart finds its own services
+# again and another checkout never lands on them.
+choose_ports() {
+    mkdir -p "$RUN_DIR"
+    if [ ! -f "$PORTS_FILE" ]; then
+        local tmp=$PORTS_FILE.tmp.$$
+        {
+            echo "REDIS_PORT=$(free_port)"
+            echo "CLAMD_PORT=$(free_port)"
+            echo "PG_PORT=$(free_port)"
+        } >"$tmp"
+        mv -f "$tmp" "$PORTS_FILE"
+    fi
+    # shellcheck disable=SC1090
+    . "$PORTS_FILE"
+    REDIS_PORT=${CASEWAY_REDIS_PORT:-$REDIS_PORT}
+    CLAMD_PORT=${CASEWAY_CLAMD_PORT:-$CLAMD_PORT}
+    PG_PORT=${CASEWAY_PG_PORT:-$PG_PORT}
 }
 
 # ------------------------------------------------------------------ probes
@@ -393,10 +435,15 @@ cmd_status() {
 }
 
 case ${1:-start} in
+    -h | --help | help) ;;
+    *) choose_ports ;;
+esac
+
+case ${1:-start} in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
     env) cmd_env ;;
-    -h | --help | help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
+    -h | --help | help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' ;;
     *) echo "usage: $0 [start|stop|status|env]" >&2; exit 2 ;;
 esac

@@ -32,6 +32,12 @@ if ! command -v psql >/dev/null 2>&1; then missing+=(postgresql-client); fi
 if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then missing+=(postgresql); fi
 need_pkg libmagic1
 need_pkg chromium chromium
+# The resident's PDF copy of a case (WeasyPrint): Pango, and fonts for every shipped
+# script (Latin and Arabic from Noto, Simplified Chinese from WenQuanYi).
+need_pkg libpango-1.0-0
+need_pkg libpangoft2-1.0-0
+need_pkg fonts-noto-core
+need_pkg fonts-wqy-microhei
 if ! command -v node >/dev/null 2>&1; then missing+=(nodejs npm); fi
 if [ ! -x .venv/bin/python ] && ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
     missing+=(python3-venv)

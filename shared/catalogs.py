@@ -130,9 +130,14 @@ def completeness(catalog: Catalog) -> dict[str, Completeness]:
 
 
 def config_completeness(code: str) -> Completeness:
-    """Per-locale texts held in configuration: case type labels and form questions."""
+    """Per-locale texts held in configuration: case type labels, the outcomes and reasons
+    of decisions, and form questions."""
     counts = Completeness()
-    present = [bool(case_type.labels.get(code)) for case_type in load_case_types()]
+    present = [
+        bool(words.get(code))
+        for case_type in load_case_types()
+        for words in (case_type.labels, *case_type.outcomes.values(), *case_type.reasons.values())
+    ]
     for case_type in form_case_types():
         definition = form_for(case_type)
         translated = definition.texts.get(code, {})

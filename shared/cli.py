@@ -18,7 +18,7 @@ from shared.config import ConfigError, Settings, load_settings
 from shared.db import make_engine, make_session_factory, transaction
 from shared.jobs.queues import ALL_QUEUES
 from shared.models import Notice, RoleCode
-from shared.services import demo, documents, health, notices, schema, staff
+from shared.services import demo, documents, feedback, health, notices, schema, staff
 
 
 def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -110,6 +110,23 @@ def _create(
         password=password,
         roles=[RoleCode(r) for r in roles],
     )
+
+
+@main.command("feedback")
+@click.option("--limit", default=50, show_default=True, help="How many, newest first.")
+@_friendly_errors
+def feedback_command(limit: int) -> None:
+    """Print the newest feedback on the service (until the back office shows it)."""
+    with _sessions(load_settings())() as session:
+        rows = feedback.recent_feedback(session, limit=limit)
+        if not rows:
+            click.echo("no feedback yet")
+        for row in rows:
+            when = row.created_at.strftime("%Y-%m-%d %H:%M")
+            page = row.from_page or "-"
+            click.echo(f"{when}  {row.satisfaction.value:<17} {row.locale:<7} {page}")
+            if row.improvement:
+                click.echo("    " + row.improvement.replace("\n", "\n    "))
 
 
 @main.command("health")

@@ -20,6 +20,7 @@ NOT_VISITED = {
     "language.choose": "redirects back to the page it was chosen on; not a page itself",
     "uploads.status": "JSON for the upload page's live status, not a page",
     "uploads.download": "a file sent as an attachment, not a page (tests/integration/test_documents.py)",
+    "tracking.copy": "a PDF, not a page: checked as a tagged PDF in each script (tests/integration/test_what_you_told_us.py)",
 }
 # endpoint -> builds the path of a page whose URL needs data (from fixtures)
 NEEDS_DATA: dict[str, Callable[[], str]] = {

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from portal.answers import read_back
 from portal.forms import SaveForm
 from portal.limits import PER_ADDRESS_FILING, PER_CLIENT_FILING, limiter
 from portal.questions import answers_from, form_data_from, page_form
@@ -103,14 +104,10 @@ def check(case_type: str) -> str | Response:
     return render_template(
         "portal/filing/check.html",
         definition=definition,
-        draft=draft,
-        file_names={
-            d.public_id: d.original_filename
-            for d in documents.current_documents(db_session(), draft=draft)
-        },
-        pages=definition.visible_pages(draft.answers),
+        answers=read_back(definition, draft.answers,
+                          documents.current_documents(db_session(), draft=draft)),
         locale=_locale(),
-    )
+    )  # fmt: skip
 
 
 def _submit(definition: FormDefinition, draft: Draft) -> Response:

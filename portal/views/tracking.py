@@ -3,11 +3,22 @@ with a one-time link to see every case the person filed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from portal.answers import read_back
 from portal.forms import ConfirmSignInForm, SignInForm, TrackForm, WithdrawForm
 from portal.limits import (
     PER_ADDRESS_SIGN_IN,
@@ -18,13 +29,16 @@ from portal.limits import (
 )
 from portal.uploads import size_text, status_of
 from shared import access
+from shared.casetypes import case_type_definition
+from shared.casetypes.answers import AnswerRow
 from shared.casetypes.forms import form_for
-from shared.models import Case
+from shared.models import Case, Document
 from shared.references import normalise_reference
 from shared.services import cases as case_service
 from shared.services import decisions, documents, filing, signin
 from shared.web import db_session, redirects, services, unit_of_work
 from shared.web.links import absolute_url
+from shared.web.pdf import pdf_from_html
 
 blueprint = Blueprint("tracking", __name__)
 WITHDRAWN = _l("You have withdrawn your request. We have told the team handling it.")
@@ -115,22 +129,54 @@ def case(reference: str) -> str | Response:
             session["after_sign_in"] = url_for(".case", reference=canonical)
         return redirect(url_for(".sign_in"))
     found = _case_to_see(reference)
-    timeline = access.public_timeline(db_session(), case=found)
+    may_act = access.may_act_on(found, g.get("party"))
+    documents = _resident_documents(found)
     decision = decisions.latest_decision(db_session(), found)
     return render_template(
         "portal/tracking/case.html",
         case=found,
-        timeline=timeline,
-        may_act=access.may_act_on(found, g.get("party")),
+        timeline=access.public_timeline(db_session(), case=found),
+        may_act=may_act,
         can_withdraw=found.state in case_service.WITHDRAWABLE,
         appeal=decisions.appeal_window(found, decision) if decision else None,
-        documents=[
-            (document, status_of(document))
-            for document in documents.current_documents(db_session(), case=found)
-            if document.uploaded_by_staff_id is None
-        ],
+        # A look-up proves knowing an email address, not owning its mailbox: what the
+        # resident told us (and the decision about them) shows once they have signed in.
+        answers=_answers(found, documents) if may_act else None,
+        decision=decisions.published_decision(db_session(), found) if may_act else None,
+        case_type=case_type_definition(found.case_type.code),
+        documents=[(document, status_of(document)) for document in documents],
         size_text=size_text,
     )
+
+
+@blueprint.get("/cases/<reference>/copy.pdf")
+def copy(reference: str) -> Response:
+    """What the resident sent (and the decision, once made) as an accessible PDF."""
+    found = _case_to_act_on(reference)
+    documents = _resident_documents(found)
+    html = render_template(
+        "portal/tracking/copy.html",
+        case=found,
+        answers=_answers(found, documents),
+        decision=decisions.published_decision(db_session(), found),
+        case_type=case_type_definition(found.case_type.code),
+    )
+    response = make_response(pdf_from_html(html))
+    response.content_type = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="case-{found.reference}.pdf"'
+    return response
+
+
+def _resident_documents(case: Case) -> list[Document]:
+    return [
+        document
+        for document in documents.current_documents(db_session(), case=case)
+        if document.uploaded_by_staff_id is None
+    ]
+
+
+def _answers(case: Case, files: list[Document]) -> list[AnswerRow]:
+    return read_back(form_for(case.case_type.code), case.answers, files)
 
 
 @blueprint.post("/cases/<reference>/appeal")

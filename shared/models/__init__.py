@@ -5,6 +5,7 @@ from shared.models.base import Base
 from shared.models.case import Case, CaseType, Decision, Event, Task, TaskState
 from shared.models.document import Classification, Document, ScanState
 from shared.models.draft import Draft
+from shared.models.feedback import Feedback, Satisfaction
 from shared.models.message import Message
 from shared.models.notice import Notice, NoticeChannel, NoticeState
 from shared.models.party import Party, PartyKind
@@ -21,6 +22,7 @@ __all__ = [
     "Document",
     "Draft",
     "Event",
+    "Feedback",
     "Message",
     "Notice",
     "NoticeChannel",
@@ -29,6 +31,7 @@ __all__ = [
     "PartyKind",
     "Role",
     "RoleCode",
+    "Satisfaction",
     "ScanState",
     "SignInLink",
     "StaffUser",

@@ -83,6 +83,7 @@ def seed(session: Session, *, portal_url: str) -> SeedSummary:
                 if state == "decided":
                     decisions.record_decision(
                         session, case=case, outcome="approved", decided_by=caseworker,
+                        reason_codes=["meets_criteria"],
                         explanation="The road closure is approved for the date you asked for.",
                         case_url=f"{portal_url}/cases/{case.reference}",
                     )  # fmt: skip

@@ -260,7 +260,7 @@ def test_following_a_case_passes_axe(
     context.close()
 
 
-@pytest.mark.parametrize("locale", ["en", "ar"])
+@pytest.mark.parametrize("locale", ["en", "cy", "ar"])
 def test_appealing_a_decision_passes_axe(
     browser: Browser, journey_app: Flask, journey_url: str, locale: str
 ) -> None:
@@ -276,6 +276,10 @@ def test_appealing_a_decision_passes_axe(
     sign_in(page, journey_app, journey_url, "ana@example.org")
     page.goto(f"{journey_url}/cases/{reference}")
     assert_accessible(page, "decided case")
+    # The decision itself, with its reasons, and what the resident told us.
+    assert page.locator("main .caseway-plain-text").inner_text() == "Not eligible."
+    assert page.locator("main .govuk-list--bullet li").count() == 1
+    assert page.locator("main .caseway-answers").count() == 1
     with page.expect_navigation():
         page.locator("form[action$='/appeal'] button").click()
     assert page.url.endswith("/file/appeal/start")
@@ -298,4 +302,31 @@ def test_appealing_a_decision_passes_axe(
     press_first_button(page)
     assert page.url.endswith("/file/appeal/done")
     assert_accessible(page, "appeal sent")
+    context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "cy", "ar"])
+def test_giving_feedback_from_the_beta_banner_passes_axe(
+    browser: Browser, journey_app: Flask, journey_url: str, locale: str
+) -> None:
+    from shared.models import Feedback
+
+    context = browser.new_context(locale=locale)
+    context.add_cookies([{**NO_BANNER, "url": journey_url}])  # type: ignore[list-item]
+    page = context.new_page()
+    page.goto(f"{journey_url}/track")
+    with page.expect_navigation():
+        page.locator(".govuk-phase-banner a").click()
+    assert_accessible(page, "feedback")
+    press_first_button(page)
+    assert_accessible(page, "feedback (error)")
+    page.locator("input[name=satisfaction][value=satisfied]").check()
+    page.locator("[name=improvement]").fill("Clear wording.")
+    press_first_button(page)
+    assert page.url.endswith("/feedback/thank-you")
+    assert_accessible(page, "feedback sent")
+    with journey_app.extensions["caseway"].sessions() as db:
+        stored = db.scalars(select(Feedback).order_by(Feedback.id.desc())).first()
+        assert stored is not None
+        assert (stored.from_page, stored.improvement) == ("/track", "Clear wording.")
     context.close()

@@ -202,7 +202,10 @@ def test_a_look_up_lists_the_files_but_only_signing_in_opens_them(portal: Flask)
     page = client.get(f"/cases/{reference}").get_data(as_text=True)
     assert "tenancy.pdf" in page
     assert "/documents/" not in page
-    assert 'href="/sign-in">Sign in</a> to withdraw, appeal or download your files' in page
+    assert (
+        'href="/sign-in">Sign in</a> to see what you told us and any decision, download your files'
+        in page
+    )
     download = f"/documents/{document.public_id}"
     assert answers_like_no_such_case(client, download, document.public_id)
     # The one-time link proves it.

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -146,6 +146,33 @@ def test_looking_a_case_up_never_fails(portal: Flask, reference: str, email: str
     )  # fmt: skip
     assert response.status_code in (200, 400)
     assert "There is a problem" in response.get_data(as_text=True) or response.status_code == 400
+
+
+@PROPERTY
+@given(satisfaction=HOSTILE_TEXT, improvement=HOSTILE_TEXT, came_from=HOSTILE_TEXT)
+def test_feedback_never_fails_and_stores_only_what_it_accepts(
+    portal: Flask, satisfaction: str, improvement: str, came_from: str
+) -> None:
+    from shared.models import Feedback, Satisfaction
+
+    assume(satisfaction not in {choice.value for choice in Satisfaction})
+
+    def stored() -> int:
+        with portal.extensions["caseway"].sessions() as session:
+            return session.scalar(select(func.count(Feedback.id))) or 0
+
+    before = stored()
+    client = new_client(portal)
+    response = raw_post(
+        client, "/feedback", [("csrf_token", csrf(client, "/feedback")),
+                              ("satisfaction", satisfaction), ("improvement", improvement),
+                              ("came_from", came_from)],
+    )  # fmt: skip
+    assert response.status_code in (200, 302, 400)
+    # A made-up satisfaction is never accepted, so nothing is stored.
+    assert stored() == before
+    if response.status_code == 200:
+        assert "There is a problem" in response.get_data(as_text=True)
 
 
 def test_a_nul_in_an_email_address_is_refused_with_a_message(portal: Flask) -> None:

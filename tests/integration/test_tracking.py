@@ -279,7 +279,7 @@ def answers_like_no_such_case(client: FlaskClient, path: str, key: str, **post: 
     return pages[0] == pages[1]
 
 
-SIGN_IN_TO_ACT = '<a class="govuk-link" href="/sign-in">Sign in</a> to withdraw, appeal'
+SIGN_IN_TO_ACT = '<a class="govuk-link" href="/sign-in">Sign in</a> to see what you told us'
 
 
 def test_a_look_up_shows_the_case_but_cannot_withdraw_it(portal: Flask) -> None:
@@ -328,7 +328,8 @@ def decide(app: Flask, reference: str, *, days_ago: int = 0) -> None:
                                          display_name="W", password="a long password",
                                          roles=[RoleCode.CASEWORKER])  # fmt: skip
         decision = decisions.record_decision(session, case=case, outcome="refused", decided_by=worker,
-                                             explanation="Not eligible.", case_url="http://portal/")  # fmt: skip
+                                             reason_codes=["not_eligible"], explanation="Not eligible.",
+                                             case_url="http://portal/")  # fmt: skip
         session.flush()
         session.get(Decision, decision.id).decided_at -= timedelta(days=days_ago)  # type: ignore[union-attr]
 
