@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy import select
 
 from portal import create_portal
@@ -21,6 +21,13 @@ from tests.journeys import ANSWERS
 from tests.page_checks import assert_page_checks_itself
 
 NO_BANNER = {"name": "cookies_policy", "value": "settings-no"}
+
+
+def resident_page(browser: Browser, base_url: str, locale: str) -> tuple[BrowserContext, Page]:
+    """A new visitor whose browser prefers `locale`, the cookie question already answered."""
+    context = browser.new_context(locale=locale)
+    context.add_cookies([{**NO_BANNER, "url": base_url}])  # type: ignore[list-item]
+    return context, context.new_page()
 
 
 @pytest.fixture
@@ -73,9 +80,7 @@ def assert_accessible(page: Page, where: str) -> None:
 def test_every_journey_page_and_error_state_passes_axe(
     browser: Browser, journey_url: str, case_type: str, locale: str
 ) -> None:
-    context = browser.new_context(locale=locale)
-    context.add_cookies([{**NO_BANNER, "url": journey_url}])  # type: ignore[list-item]
-    page = context.new_page()
+    context, page = resident_page(browser, journey_url, locale)
     page.goto(f"{journey_url}/file/{case_type}/start")
     assert_accessible(page, "start")
     with page.expect_navigation():
@@ -214,9 +219,7 @@ def test_the_application_by_keyboard_alone(browser: Browser, journey_url: str) -
 def test_following_a_case_passes_axe(
     browser: Browser, journey_app: Flask, journey_url: str, locale: str
 ) -> None:
-    context = browser.new_context(locale=locale)
-    context.add_cookies([{**NO_BANNER, "url": journey_url}])  # type: ignore[list-item]
-    page = context.new_page()
+    context, page = resident_page(browser, journey_url, locale)
     page.goto(f"{journey_url}/file/application/start")
     with page.expect_navigation():
         page.locator("button.govuk-button--start").click()
@@ -268,9 +271,7 @@ def test_appealing_a_decision_passes_axe(
 
     reference = file_case(journey_app, email="ana@example.org")
     decide(journey_app, reference)
-    context = browser.new_context(locale=locale)
-    context.add_cookies([{**NO_BANNER, "url": journey_url}])  # type: ignore[list-item]
-    page = context.new_page()
+    context, page = resident_page(browser, journey_url, locale)
     look_up(page, journey_url, reference, "ana@example.org")
     assert_accessible(page, "decided case (looked up)")
     sign_in(page, journey_app, journey_url, "ana@example.org")
@@ -311,9 +312,7 @@ def test_giving_feedback_from_the_beta_banner_passes_axe(
 ) -> None:
     from shared.models import Feedback
 
-    context = browser.new_context(locale=locale)
-    context.add_cookies([{**NO_BANNER, "url": journey_url}])  # type: ignore[list-item]
-    page = context.new_page()
+    context, page = resident_page(browser, journey_url, locale)
     page.goto(f"{journey_url}/track")
     with page.expect_navigation():
         page.locator(".govuk-phase-banner a").click()

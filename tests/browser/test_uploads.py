@@ -20,6 +20,7 @@ from tests.browser.test_journeys import (
     assert_accessible,
     look_up,
     press_first_button,
+    resident_page,
     sign_in,
     upload_a_file,
 )
@@ -85,9 +86,7 @@ def test_uploading_without_javascript(browser: Browser, upload_url: str) -> None
 def test_progress_and_live_status_with_javascript(
     browser: Browser, upload_app: Flask, upload_url: str, locale: str
 ) -> None:
-    context = browser.new_context(locale=locale)
-    context.add_cookies([{**NO_BANNER, "url": upload_url}])  # type: ignore[list-item]
-    page = context.new_page()
+    context, page = resident_page(browser, upload_url, locale)
     to_evidence(page, upload_url)
     sent_by = []
     page.on("request", lambda request: sent_by.append(request.resource_type))
