@@ -11,7 +11,7 @@ eval "$(scripts/services.sh start)"
 echo "== ruff" >&2
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-echo "== mypy (strict, shared/)" >&2
+echo "== mypy (strict: shared/, portal/, backoffice/)" >&2
 .venv/bin/mypy
 echo "== pytest" >&2
 exec .venv/bin/pytest "$@"

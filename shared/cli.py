@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from shared import PROJECT_ROOT, catalogs
 from shared.config import ConfigError, Settings, load_settings
-from shared.db import make_engine, make_session_factory, transaction
+from shared.db import make_engine, transaction
+from shared.jobs import outbox
 from shared.jobs.queues import ALL_QUEUES
 from shared.models import Notice, RoleCode
 from shared.services import demo, documents, feedback, health, notices, schema, staff
@@ -66,7 +67,7 @@ def db_current() -> None:
 
 
 def _sessions(settings: Settings) -> Any:
-    return make_session_factory(make_engine(settings.database_url), redis_url=settings.redis_url)
+    return outbox.sessions_with_outbox(make_engine(settings.database_url), settings.redis_url)
 
 
 @main.command("seed-demo")
@@ -77,7 +78,7 @@ def seed_demo() -> None:
     if settings.is_production:
         raise click.ClickException("seed-demo adds known passwords; it will not run in production")
     with transaction(_sessions(settings)) as session:
-        summary = demo.seed(session, portal_url=settings.portal_url)
+        summary = demo.seed(session)
     click.echo(f"demo data: {summary.cases_created} cases created, {summary.cases_total} in all")
     click.echo(f"staff sign-in (password for all: {demo.DEMO_PASSWORD}):")
     for role, email in summary.staff.items():

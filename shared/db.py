@@ -57,15 +57,10 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine, *, redis_url: str | None = None) -> sessionmaker[Session]:
-    """Sessions for `engine`; with `redis_url`, notices committed through them are enqueued
-    for sending right after the commit (the transactional outbox)."""
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    if redis_url is not None:
-        from shared.jobs import outbox
-
-        outbox.install(factory, redis_url)
-    return factory
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for `engine`. The apps, workers and commands use
+    `shared.jobs.outbox.sessions_with_outbox`, which adds the hand-off to the queues."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 @contextmanager

@@ -121,8 +121,6 @@ def _submit(definition: FormDefinition, draft: Draft) -> Response:
                 draft=locked,
                 definition=definition,
                 case_type=case_type_for(db, definition.case_type),
-                portal_url=services().settings.portal_url,
-                backoffice_url=services().settings.backoffice_url,
             )
         except filing.FormChanged:
             flash(str(FORM_CHANGED), "info")

@@ -209,8 +209,6 @@ def withdraw(reference: str) -> str | Response:
                 case=found,
                 applicant=found.applicant,
                 reason=form.reason.data or "",
-                # Staff open it in the back office, which knows the case by its reference.
-                case_url=f"{services().settings.backoffice_url}/",
             )
         flash(str(WITHDRAWN), "success")
         return redirect(url_for(".case", reference=found.reference))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -66,8 +67,8 @@ def file_question(
     question = page.fields[0]
     locale = str(get_locale() or "en")
     form = upload_form(definition, page, locale)()
-    here = url_for("filing.question", case_type=definition.case_type, slug=page.slug,
-                   **({"change": 1} if request.args.get("change") else {}))  # fmt: skip
+    changing: dict[str, Any] = {"change": 1} if request.args.get("change") else {}
+    here = url_for("filing.question", case_type=definition.case_type, slug=page.slug, **changing)
     if form.validate_on_submit():
         if form.form_version.data != definition.version:
             flash(page_changed, "info")

@@ -7,7 +7,8 @@ from functools import cache
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import Settings, load_settings
-from shared.db import make_engine, make_session_factory
+from shared.db import make_engine
+from shared.jobs import outbox
 from shared.storage import Storage, storage_for
 
 
@@ -19,9 +20,7 @@ def settings() -> Settings:
 @cache
 def sessions() -> sessionmaker[Session]:
     # Created lazily inside the work horse, so no connection is shared across a fork.
-    return make_session_factory(
-        make_engine(settings().database_url), redis_url=settings().redis_url
-    )
+    return outbox.sessions_with_outbox(make_engine(settings().database_url), settings().redis_url)
 
 
 @cache

@@ -17,12 +17,15 @@ from email.message import EmailMessage
 
 from rq import Retry
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
+from shared.config import Settings
 from shared.jobs import context
 from shared.jobs.queues import NOTICES, queue
-from shared.models import Notice, NoticeState
+from shared.models import Case, Notice, NoticeState
 from shared.models.base import utcnow
 from shared.notices.kinds import NoticeKind
+from shared.notices.links import case_link
 from shared.notices.mail import (
     SmtpSettings,
     build_message,
@@ -63,13 +66,19 @@ def send_notice(notice_id: int) -> str:
         notice = session.get(Notice, notice_id)
         if notice is None:
             return "skipped"
-        message = _message_for(notice)
+        message = message_for(session, notice, context.settings())
     return _deliver(notice_id, message).value
 
 
-def _message_for(notice: Notice) -> EmailMessage:
-    settings = context.settings()
-    rendered = render_notice(NoticeKind(notice.kind), notice.locale, dict(notice.context))
+def message_for(session: Session, notice: Notice, settings: Settings) -> EmailMessage:
+    """The email of a notice, as it is sent: rendered in its language, its links made from
+    `settings` and its case."""
+    kind = NoticeKind(notice.kind)
+    values = dict(notice.context)
+    case = session.get(Case, notice.case_id) if notice.case_id is not None else None
+    if case is not None:
+        values["case_url"] = case_link(kind, case.reference, settings)
+    rendered = render_notice(kind, notice.locale, values)
     return build_message(
         rendered,
         sender=settings.mail_from,

@@ -12,14 +12,23 @@ import logging
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.db import make_session_factory
 from shared.models import Document, Notice, NoticeState, ScanState
 
 log = logging.getLogger(__name__)
 _KEY = "caseway.outbox"
 _SCANS_KEY = "caseway.outbox.scans"
+
+
+def sessions_with_outbox(engine: Engine, redis_url: str) -> sessionmaker[Session]:
+    """Sessions for `engine` whose committed notices and uploads are enqueued right after
+    the commit (the transactional outbox)."""
+    factory = make_session_factory(engine)
+    install(factory, redis_url)
+    return factory
 
 
 def install(factory: sessionmaker[Session], redis_url: str) -> None:

@@ -46,11 +46,7 @@ def scan_document(document_id: int) -> str:
         document = session.get(Document, document_id, with_for_update=True)
         if document is None or not _unscanned(document):
             return "skipped"  # another attempt recorded its verdict meanwhile
-        settings = context.settings()
-        documents.record_scan_result(
-            session, context.storage(), document=document, result=result,
-            portal_url=settings.portal_url, backoffice_url=settings.backoffice_url,
-        )  # fmt: skip
+        documents.record_scan_result(session, context.storage(), document=document, result=result)
         return str(document.scan_state.value)
 
 

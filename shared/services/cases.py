@@ -25,13 +25,12 @@ def open_case(
     applicant: Party,
     summary: str,
     answers: dict[str, Any],
-    portal_url: str,
     team: Team | None = None,
     acknowledgement: NoticeKind = NoticeKind.ACKNOWLEDGEMENT,
     acknowledgement_context: dict[str, Any] | None = None,
 ) -> Case:
     """A new case in the first state of every workflow, with its first timeline entry and
-    an acknowledgement to the applicant, linking to the case's page under `portal_url`."""
+    an acknowledgement to the applicant."""
     now = utcnow()
     case = Case(
         reference=_unused_reference(session),
@@ -75,7 +74,6 @@ def open_case(
             "reference": case.reference,
             "case_type": case_type.code,
             "due_date": case.due_at.date().isoformat() if case.due_at else None,
-            "case_url": f"{portal_url.rstrip('/')}/cases/{case.reference}",
             **(acknowledgement_context or {}),
         },
     )
@@ -137,7 +135,7 @@ class CannotWithdraw(Exception):
     """The case is past the point where it can be withdrawn (decided, closed...)."""
 
 
-def withdraw(session: Session, *, case: Case, applicant: Party, reason: str, case_url: str) -> None:
+def withdraw(session: Session, *, case: Case, applicant: Party, reason: str) -> None:
     """The applicant withdraws their case: a public timeline entry with their reason, and a
     notice to whoever handles it (the caseworker, else the team)."""
     if case.state not in WITHDRAWABLE:
@@ -147,7 +145,7 @@ def withdraw(session: Session, *, case: Case, applicant: Party, reason: str, cas
     for staff in handlers(session, case):
         notices.create_notice(
             session, kind=NoticeKind.CASE_WITHDRAWN, recipient=staff, case=case,
-            context={"reference": case.reference, "reason": reason, "case_url": case_url},
+            context={"reference": case.reference, "reason": reason},
         )  # fmt: skip
     session.flush()
 

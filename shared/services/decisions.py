@@ -36,7 +36,6 @@ def record_decision(
     outcome: str,
     explanation: str,
     decided_by: StaffUser,
-    case_url: str,
     reason_codes: Sequence[str] = (),
 ) -> Decision:
     """The outcome of a case, on its timeline, audited, and sent to the applicant."""
@@ -54,8 +53,7 @@ def record_decision(
                        details={"outcome": outcome})  # fmt: skip
     notices.create_notice(
         session, kind=NoticeKind.DECISION, recipient=case.applicant, case=case,
-        context={"recipient_name": case.applicant.display_name, "reference": case.reference,
-                 "case_url": case_url},
+        context={"recipient_name": case.applicant.display_name, "reference": case.reference},
     )  # fmt: skip
     session.flush()
     return decision

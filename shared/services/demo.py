@@ -53,7 +53,7 @@ class SeedSummary:
     staff: dict[str, str] = field(default_factory=dict)
 
 
-def seed(session: Session, *, portal_url: str) -> SeedSummary:
+def seed(session: Session) -> SeedSummary:
     types = _case_types(session)
     teams = _teams(session)
     summary = SeedSummary(staff=_staff(session, teams))
@@ -77,7 +77,6 @@ def seed(session: Session, *, portal_url: str) -> SeedSummary:
                 summary=summary_text,
                 answers={},
                 team=teams.get(team_code or ""),
-                portal_url=portal_url,
             )
             for state in states[1:]:
                 if state == "decided":
@@ -85,7 +84,6 @@ def seed(session: Session, *, portal_url: str) -> SeedSummary:
                         session, case=case, outcome="approved", decided_by=caseworker,
                         reason_codes=["meets_criteria"],
                         explanation="The road closure is approved for the date you asked for.",
-                        case_url=f"{portal_url}/cases/{case.reference}",
                     )  # fmt: skip
                 else:
                     cases.change_state(session, case=case, to_state=state, actor=caseworker)

@@ -184,9 +184,7 @@ def remove_upload(
     session.flush()
 
 
-def attach_draft_documents(
-    session: Session, *, draft: Draft, case: Case, portal_url: str, backoffice_url: str
-) -> list[Document]:
+def attach_draft_documents(session: Session, *, draft: Draft, case: Case) -> list[Document]:
     """On sending the form: the draft's files become the case's."""
     attached = current_documents(session, draft=draft)
     for document in attached:
@@ -194,8 +192,8 @@ def attach_draft_documents(
         if document.uploaded_by_party_id is None and document.uploaded_by_staff_id is None:
             document.uploaded_by_party_id = case.applicant_id  # filed with their form
         if document.scan_state is ScanState.INFECTED:
-            _tell_uploader(session, document=document, case=case, portal_url=portal_url)
-            _tell_staff(session, document=document, case=case, backoffice_url=backoffice_url)
+            _tell_uploader(session, document=document, case=case)
+            _tell_staff(session, document=document, case=case)
     session.flush()
     return attached
 
@@ -206,8 +204,6 @@ def record_scan_result(
     *,
     document: Document,
     result: ScanResult,
-    portal_url: str,
-    backoffice_url: str,
 ) -> None:
     """Release a clean file to the store; hold an infected one in quarantine for good and
     tell the uploader and whoever handles the case.
@@ -239,8 +235,8 @@ def record_scan_result(
         details={"signature": result.signature} if result.signature else {},
     )
     if document.scan_state is ScanState.INFECTED and document.case is not None:
-        _tell_uploader(session, document=document, case=document.case, portal_url=portal_url)
-        _tell_staff(session, document=document, case=document.case, backoffice_url=backoffice_url)
+        _tell_uploader(session, document=document, case=document.case)
+        _tell_staff(session, document=document, case=document.case)
     session.flush()
 
 
@@ -343,7 +339,7 @@ def change_classification(
     session.flush()
 
 
-def _tell_uploader(session: Session, *, document: Document, case: Case, portal_url: str) -> None:
+def _tell_uploader(session: Session, *, document: Document, case: Case) -> None:
     uploader = (
         session.get(Party, document.uploaded_by_party_id) if document.uploaded_by_party_id else None
     )
@@ -351,15 +347,14 @@ def _tell_uploader(session: Session, *, document: Document, case: Case, portal_u
         return
     notices.create_notice(
         session, kind=NoticeKind.DOCUMENT_NOT_ACCEPTED, recipient=uploader, case=case,
-        context={"reference": case.reference, "filename": document.original_filename,
-                 "case_url": f"{portal_url}/cases/{case.reference}"},
+        context={"reference": case.reference, "filename": document.original_filename},
     )  # fmt: skip
 
 
-def _tell_staff(session: Session, *, document: Document, case: Case, backoffice_url: str) -> None:
+def _tell_staff(session: Session, *, document: Document, case: Case) -> None:
     for staff in handlers(session, case):
         notices.create_notice(
             session, kind=NoticeKind.DOCUMENT_HELD, recipient=staff, case=case,
             context={"reference": case.reference, "filename": document.original_filename,
-                     "signature": document.scan_signature or "", "case_url": f"{backoffice_url}/"},
+                     "signature": document.scan_signature or ""},
         )  # fmt: skip

@@ -73,8 +73,6 @@ def submit(
     draft: Draft,
     definition: FormDefinition,
     case_type: CaseType,
-    portal_url: str,
-    backoffice_url: str = "",
 ) -> Case:
     """One case per draft: submitting again (double click, refresh) returns the same case."""
     if draft.submitted_case_id is not None:
@@ -84,15 +82,10 @@ def submit(
     if draft.form_version != definition.version:
         raise FormChanged(draft.form_version)
     if draft.answers.get(APPEAL_OF):
-        case = _submit_appeal(session, draft=draft, definition=definition,
-                              case_type=case_type, portal_url=portal_url)  # fmt: skip
+        case = _submit_appeal(session, draft=draft, definition=definition, case_type=case_type)
     else:
-        case = _submit_case(session, draft=draft, definition=definition,
-                            case_type=case_type, portal_url=portal_url)  # fmt: skip
-    documents.attach_draft_documents(
-        session, draft=draft, case=case, portal_url=portal_url.rstrip("/"),
-        backoffice_url=backoffice_url,
-    )  # fmt: skip
+        case = _submit_case(session, draft=draft, definition=definition, case_type=case_type)
+    documents.attach_draft_documents(session, draft=draft, case=case)
     session.flush()
     return case
 
@@ -103,12 +96,11 @@ def _submit_case(
     draft: Draft,
     definition: FormDefinition,
     case_type: CaseType,
-    portal_url: str,
 ) -> Case:
     applicant = _applicant(session, draft.answers, draft.locale)
     case = cases.open_case(
         session, case_type=case_type, applicant=applicant, summary=summary_of(definition, draft),
-        answers=dict(draft.answers), portal_url=portal_url,
+        answers=dict(draft.answers),
     )  # fmt: skip
     case.form_version = draft.form_version
     _flag_possible_duplicates(session, case=case, applicant=applicant)
@@ -123,7 +115,6 @@ def _submit_appeal(
     draft: Draft,
     definition: FormDefinition,
     case_type: CaseType,
-    portal_url: str,
 ) -> Case:
     appealed = session.scalars(select(Case).where(Case.reference == draft.answers[APPEAL_OF])).one()
     decision = decisions.latest_decision(session, appealed)
@@ -132,7 +123,7 @@ def _submit_appeal(
     appeal = cases.open_case(
         session, case_type=case_type, applicant=appealed.applicant,
         summary=f"Appeal against {appealed.reference}: {summary_of(definition, draft)}"[:200],
-        answers={k: v for k, v in draft.answers.items() if k != APPEAL_OF}, portal_url=portal_url,
+        answers={k: v for k, v in draft.answers.items() if k != APPEAL_OF},
         team=appealed.team, acknowledgement=NoticeKind.APPEAL_RECEIVED,
         acknowledgement_context={"appealed_reference": appealed.reference},
     )  # fmt: skip

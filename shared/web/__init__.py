@@ -17,8 +17,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared import PROJECT_ROOT
 from shared.config import Settings, load_settings
-from shared.db import make_engine, make_session_factory
+from shared.db import make_engine
 from shared.i18n import DEFAULT_LOCALE, autonym, locales_for, text_direction
+from shared.jobs import outbox
 from shared.storage import Storage, storage_for
 from shared.web import dates, errors, health, language, session_timeout, text
 from shared.web.receiving import UploadingRequest, max_request_bytes
@@ -84,7 +85,7 @@ def create_app(
     app.extensions["caseway"] = AppServices(
         settings,
         engine,
-        make_session_factory(engine, redis_url=settings.redis_url),
+        outbox.sessions_with_outbox(engine, settings.redis_url),
         storage_for(settings),
     )
     _configure_templates(app)

@@ -7,7 +7,8 @@ when `remembers_settings()` is true.
 
 from __future__ import annotations
 
-from flask import Request, Response
+from flask import Request
+from werkzeug.wrappers import Response
 
 COOKIE_NAME = "cookies_policy"
 ONE_YEAR_SECONDS = 365 * 24 * 60 * 60

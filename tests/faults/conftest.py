@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import make_engine, make_session_factory
+from shared.db import make_engine
+from shared.jobs.outbox import sessions_with_outbox
 from tests.mailserver import MailServer
 from tests.workers import Processes, worker_env
 
@@ -31,7 +32,7 @@ def env(fresh_database_url: str, redis_url: str, mail: MailServer) -> dict[str, 
 def sessions(env: dict[str, str]) -> Iterator[sessionmaker[Session]]:
     """Sessions on the test's database whose commits enqueue on the tests' Redis."""
     engine = make_engine(env["CASEWAY_DATABASE_URL"])
-    yield make_session_factory(engine, redis_url=env["CASEWAY_REDIS_URL"])
+    yield sessions_with_outbox(engine, env["CASEWAY_REDIS_URL"])
     engine.dispose()
 
 

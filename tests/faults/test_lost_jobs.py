@@ -16,7 +16,8 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from shared.db import make_engine, make_session_factory, transaction
+from shared.db import make_engine, transaction
+from shared.jobs.outbox import sessions_with_outbox
 from shared.jobs.queues import NOTICES
 from shared.models import Notice, NoticeState
 from shared.services import cases, parties
@@ -40,7 +41,7 @@ def test_a_failed_notice_whose_retry_redis_lost_is_sent_by_the_sweep(
     with private_redis(tmp_path) as redis_server:
         env = {**env, "CASEWAY_REDIS_URL": redis_server.url}
         engine = make_engine(env["CASEWAY_DATABASE_URL"])
-        sessions = make_session_factory(engine, redis_url=redis_server.url)
+        sessions = sessions_with_outbox(engine, redis_server.url)
         mail.refuse_rcpt = "451 4.3.0 Mailbox busy, try again later"
         notice_id = new_notice(sessions)
         run_burst(env)
@@ -65,14 +66,13 @@ def test_a_case_filed_while_redis_is_down_has_its_acknowledgement_swept_and_sent
     env: dict[str, str], mail: MailServer
 ) -> None:
     engine = make_engine(env["CASEWAY_DATABASE_URL"])
-    filing = make_session_factory(engine, redis_url=CLOSED_REDIS)
+    filing = sessions_with_outbox(engine, CLOSED_REDIS)
     with transaction(filing) as session:  # commits; the enqueue after it fails and is logged
         applicant = parties.register_person(
             session, given_name="Ana", family_name="Silva", email="ana@example.org"
         )
         case = cases.open_case(session, case_type=case_type_for(session, "application"),
-                               applicant=applicant, summary="Parking permit", answers={},
-                               portal_url="http://portal.example")  # fmt: skip
+                               applicant=applicant, summary="Parking permit", answers={})  # fmt: skip
     with filing() as session:
         (notice_id,) = session.scalars(select(Notice.id).where(Notice.case_id == case.id)).all()
     assert load(filing, notice_id).state is NoticeState.PENDING

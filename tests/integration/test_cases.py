@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from shared.models import AuditEvent, Case, CaseType, Event, Notice, Party
 from shared.references import normalise_reference
-from shared.services import cases, parties
+from shared.services import cases
+from tests.factories import make_party
 
 
 def make_case_type(session: Session, **overrides: object) -> CaseType:
@@ -20,20 +21,14 @@ def make_case_type(session: Session, **overrides: object) -> CaseType:
     return case_type
 
 
-def make_party(session: Session, **overrides: object) -> Party:
-    fields = {"given_name": "Ana", "family_name": "Silva", "email": "Ana.Silva@Example.org "}
-    return parties.register_person(session, **(fields | overrides))  # type: ignore[arg-type]
-
-
 def test_opening_a_case_writes_a_public_event_and_an_audit_entry(session: Session) -> None:
-    applicant = make_party(session)
+    applicant = make_party(session, email="Ana.Silva@Example.org ")
     case = cases.open_case(
         session,
         case_type=make_case_type(session),
         applicant=applicant,
         summary="Parking permit",
         answers={"street": "Elm Street"},
-        portal_url="http://portal.test",
     )
     assert normalise_reference(case.reference) == case.reference
     assert case.state == "submitted"
@@ -62,7 +57,6 @@ def test_a_state_change_records_from_and_to(session: Session) -> None:
         applicant=make_party(session),
         summary="Permit",
         answers={},
-        portal_url="http://portal.test",
     )
     cases.change_state(session, case=case, to_state="triage", actor=None, is_public=False)
     cases.change_state(session, case=case, to_state="closed", actor=None)

@@ -66,7 +66,7 @@ def file_a_case(sessions: sessionmaker[Session], name: str) -> None:
         assert draft is not None
         filing.submit(
             session, draft=draft, definition=definition,
-            case_type=case_type_for(session, "application"), portal_url="http://portal.test",
+            case_type=case_type_for(session, "application"),
         )  # fmt: skip
 
 

@@ -7,8 +7,8 @@ from shared.services import demo
 
 
 def test_seeding_twice_adds_nothing_the_second_time(session: Session) -> None:
-    first = demo.seed(session, portal_url="http://portal.test")
-    second = demo.seed(session, portal_url="http://portal.test")
+    first = demo.seed(session)
+    second = demo.seed(session)
     assert first.cases_created == len(demo.CASES)
     assert second.cases_created == 0
     assert second.cases_total == first.cases_total
@@ -16,7 +16,7 @@ def test_seeding_twice_adds_nothing_the_second_time(session: Session) -> None:
 
 
 def test_demo_has_one_staff_user_per_role_who_can_sign_in(session: Session) -> None:
-    summary = demo.seed(session, portal_url="http://portal.test")
+    summary = demo.seed(session)
     for role in RoleCode:
         user = session.scalars(
             select(StaffUser).where(StaffUser.email == summary.staff[role.value])
@@ -26,6 +26,6 @@ def test_demo_has_one_staff_user_per_role_who_can_sign_in(session: Session) -> N
 
 
 def test_demo_cases_are_in_different_states(session: Session) -> None:
-    demo.seed(session, portal_url="http://portal.test")
+    demo.seed(session)
     states = set(session.scalars(select(Case.state)))
     assert {"submitted", "assigned", "in_progress", "decided"} <= states

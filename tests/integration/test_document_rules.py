@@ -34,7 +34,7 @@ def case(session: Session) -> Case:
                                         email="ana@example.org", is_email_verified=True)  # fmt: skip
     return cases.open_case(
         session, case_type=case_type_for(session, "application"), applicant=applicant,
-        summary="Parking permit", answers={}, portal_url="https://portal.example",
+        summary="Parking permit", answers={},
     )  # fmt: skip
 
 
@@ -54,7 +54,7 @@ def add(session: Session, storage: LocalStorage, tmp_path: Path, case: Case, con
 
 def release(session: Session, storage: LocalStorage, document: Document) -> None:
     documents.record_scan_result(session, storage, document=document,
-                                 result=ScanResult(Verdict.CLEAN), portal_url="", backoffice_url="")  # fmt: skip
+                                 result=ScanResult(Verdict.CLEAN))  # fmt: skip
 
 
 def test_a_new_version_keeps_the_old_one(
@@ -118,8 +118,7 @@ def test_an_infected_file_is_never_opened(
 ) -> None:
     document = add(session, storage, tmp_path, case, b"EICAR stand-in text", "virus.txt")
     documents.record_scan_result(session, storage, document=document,
-                                 result=ScanResult(Verdict.INFECTED, "Caseway.Test.EICAR"),
-                                 portal_url="", backoffice_url="")  # fmt: skip
+                                 result=ScanResult(Verdict.INFECTED, "Caseway.Test.EICAR"))  # fmt: skip
     with pytest.raises(documents.NotServable):
         documents.open_released(storage, document)
     assert storage.exists(Area.QUARANTINE, document.storage_key)

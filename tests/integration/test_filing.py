@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from shared.jobs.notices import message_for
 from shared.models import Case, Draft, Notice, Party, Task
 from shared.services import parties
 from tests.integration.test_cookies import CSRF
@@ -371,8 +372,6 @@ def test_once_sent_going_back_shows_no_answers(portal: Flask) -> None:
 def test_a_complaint_is_called_a_complaint_from_sending_to_its_email(portal: Flask) -> None:
     """Each case type's own words: "Now send your complaint", "Complaint sent", and the
     acknowledgement names it "Complaint", not a generic request or an instruction."""
-    from shared.notices.kinds import NoticeKind
-    from shared.notices.render import render_notice
 
     client = portal.test_client()
     begin(client, "complaint")
@@ -386,5 +385,6 @@ def test_a_complaint_is_called_a_complaint_from_sending_to_its_email(portal: Fla
     assert "Complaint sent" in done.split("govuk-panel__title", 1)[1]
     with portal.extensions["caseway"].sessions() as session:
         acknowledgement = session.scalars(select(Notice)).one()
-    text = render_notice(NoticeKind.ACKNOWLEDGEMENT, "en", dict(acknowledgement.context)).text
+        email = message_for(session, acknowledgement, portal.extensions["caseway"].settings)
+    text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Type of request: Complaint." in text

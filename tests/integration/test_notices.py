@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import PROJECT_ROOT
-from shared.db import make_engine, make_session_factory, transaction
+from shared.db import make_engine, transaction
+from shared.jobs.outbox import sessions_with_outbox
 from shared.models import Notice, NoticeState, Party
 from shared.notices.kinds import NoticeKind
 from shared.services import notices, parties
@@ -43,7 +44,7 @@ def env(fresh_database_url: str, redis_url: str, mail: tuple[MailServer, str]) -
 @pytest.fixture
 def sessions(env: dict[str, str]) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(env["CASEWAY_DATABASE_URL"])
-    yield make_session_factory(engine, redis_url=env["CASEWAY_REDIS_URL"])
+    yield sessions_with_outbox(engine, env["CASEWAY_REDIS_URL"])
     engine.dispose()
 
 

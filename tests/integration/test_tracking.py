@@ -11,9 +11,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from shared.db import transaction
+from shared.jobs.notices import message_for
 from shared.models import AuditEvent, Case, Event, Notice
 from shared.services import cases, parties, signin
 from shared.services.casetypes import case_type_for
+from tests.factories import make_staff
 from tests.integration.test_cookies import CSRF
 from tests.journeys import FORM_VERSION
 from tests.signing_in import follow_sign_in_link
@@ -25,7 +27,7 @@ def file_case(app: Flask, *, email: str, given_name: str = "Ana") -> str:
             session, given_name=given_name, family_name="Silva", email=email
         )
         case = cases.open_case(session, case_type=case_type_for(session, "application"), applicant=party,
-                               summary="Parking permit", answers={}, portal_url="http://portal")  # fmt: skip
+                               summary="Parking permit", answers={})  # fmt: skip
         cases.change_state(session, case=case, to_state="triage", actor=None, is_public=True)
         session.add(
             Event(case=case, kind="note", note="Internal: applicant sounded cross", is_public=False)
@@ -319,17 +321,14 @@ def test_a_look_up_shows_the_decision_but_cannot_appeal_it(portal: Flask) -> Non
 def decide(app: Flask, reference: str, *, days_ago: int = 0) -> None:
     from datetime import timedelta
 
-    from shared.models import Decision, RoleCode
-    from shared.services import decisions, staff
+    from shared.models import Decision
+    from shared.services import decisions
 
     with transaction(app.extensions["caseway"].sessions) as session:
         case = session.scalars(select(Case).where(Case.reference == reference)).one()
-        worker = staff.create_staff_user(session, email=f"w{reference}@council.example",
-                                         display_name="W", password="a long password",
-                                         roles=[RoleCode.CASEWORKER])  # fmt: skip
+        worker = make_staff(session)
         decision = decisions.record_decision(session, case=case, outcome="refused", decided_by=worker,
-                                             reason_codes=["not_eligible"], explanation="Not eligible.",
-                                             case_url="http://portal/")  # fmt: skip
+                                             reason_codes=["not_eligible"], explanation="Not eligible.")  # fmt: skip
         session.flush()
         session.get(Decision, decision.id).decided_at -= timedelta(days=days_ago)  # type: ignore[union-attr]
 
@@ -438,12 +437,14 @@ def test_the_acknowledgements_link_leads_to_the_case_after_signing_in(portal: Fl
     """The email's "check the progress" link is the case itself; without a session it asks
     for sign-in first, then goes straight there."""
     reference = file_case(portal, email="ana@example.org")
+    settings = portal.extensions["caseway"].settings
     with portal.extensions["caseway"].sessions() as session:
         acknowledgement = session.scalars(
             select(Notice).where(Notice.kind == "acknowledgement")
         ).one()
-    link = str(acknowledgement.context["case_url"])
-    assert link == f"http://portal/cases/{reference}"
+        email = message_for(session, acknowledgement, settings)
+    text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"{settings.portal_url}/cases/{reference}" in text
     client = portal.test_client()
     assert asked_to_sign_in(client.get(f"/cases/{reference}"))
     post(client, "/sign-in", {"email": "ana@example.org"})

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from shared.db import transaction
 from shared.models import Case, RoleCode
-from shared.services import cases, decisions, staff
+from shared.services import cases, decisions
 from tests import samples
+from tests.factories import make_staff
 from tests.integration.test_documents import AFTER_EVIDENCE, at_evidence, upload
 from tests.integration.test_filing import fill, send
 from tests.integration.test_tracking import looked_up, sign_in
@@ -39,12 +40,10 @@ def decide(app: Flask, reference: str) -> None:
         case = session.scalars(select(Case).where(Case.reference == reference)).one()
         for state in ("triage", "assigned", "in_progress"):
             cases.change_state(session, case=case, to_state=state, actor=None)
-        worker = staff.create_staff_user(session, email="decider@council.example",
-                                         display_name="D", password="a long password",
-                                         roles=[RoleCode.CASEWORKER])  # fmt: skip
+        worker = make_staff(session, roles=[RoleCode.CASEWORKER])
         decisions.record_decision(
             session, case=case, outcome="approved", reason_codes=["meets_criteria"],
-            explanation=EXPLANATION, decided_by=worker, case_url="http://portal/",
+            explanation=EXPLANATION, decided_by=worker,
         )  # fmt: skip
 
 
@@ -109,12 +108,11 @@ def test_a_decision_must_use_the_outcomes_and_reasons_its_case_type_lists(
     reference = filed(portal, portal.test_client())
     with transaction(portal.extensions["caseway"].sessions) as session:
         case = session.scalars(select(Case).where(Case.reference == reference)).one()
-        worker = staff.create_staff_user(session, email="d@council.example", display_name="D",
-                                         password="a long password", roles=[RoleCode.CASEWORKER])  # fmt: skip
+        worker = make_staff(session, roles=[RoleCode.CASEWORKER])
         for outcome, reasons in (("upheld", []), ("approved", ["delay"])):  # a complaint's
             with pytest.raises(decisions.UnknownDecision):
                 decisions.record_decision(session, case=case, outcome=outcome, reason_codes=reasons,
-                                          explanation="", decided_by=worker, case_url="x")  # fmt: skip
+                                          explanation="", decided_by=worker)  # fmt: skip
         assert case.state == "submitted"
 
 
