@@ -5,14 +5,27 @@ from __future__ import annotations
 from flask import Flask
 
 from shared.config import Settings
+from shared.models import RoleCode
 from shared.web import create_app
 
 
 def create_backoffice(settings: Settings | None = None) -> Flask:
-    from backoffice.views import home
+    from backoffice import auth, limits, roles
+    from backoffice.views import cases, home, sign_in, staff
 
     app = create_app(
         __name__, app_name="backoffice", layout="backoffice/layout.html", settings=settings
     )
-    app.register_blueprint(home.blueprint)
+    auth.init(app)
+    limits.init(app, app.extensions["caseway"].settings.redis_url)
+    for view in (home, sign_in, staff, cases):
+        app.register_blueprint(view.blueprint)
+    app.add_template_global(roles.role_names)
+
+    def _administrator_asks() -> bool:
+        staff_member = auth.current_staff()
+        return staff_member is not None and staff_member.has_role(RoleCode.ADMINISTRATOR)
+
+    # /healthz gives states to anyone, and versions only to a signed-in administrator.
+    app.config["CASEWAY_HEALTH_DETAILS_FOR"] = _administrator_asks
     return app

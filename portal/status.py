@@ -1,39 +1,24 @@
-"""Case states in plain language, and what happens next, as a citizen reads them."""
+"""A case's state in plain language, and what happens next, as a resident reads them:
+from the case's own workflow (shared/workflow), in the page's language."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 
-STATUS = {
-    "submitted": _l("Received"),
-    "triage": _l("Being checked"),
-    "assigned": _l("With a caseworker"),
-    "in_progress": _l("Being worked on"),
-    "awaiting_information": _l("Waiting for information from you"),
-    "decision_pending": _l("Decision being checked"),
-    "decided": _l("Decision made"),
-    "withdrawn": _l("Withdrawn"),
-    "closed": _l("Closed"),
-}
-NEXT = {
-    "submitted": _l("We will check your request and pass it to the right team."),
-    "triage": _l("We are checking your request and will pass it to the right team."),
-    "assigned": _l("A caseworker will look at your request and contact you if they need anything."),
-    "in_progress": _l("A caseworker is working on your request."),
-    "awaiting_information": _l(
-        "We need information from you before we can continue. Check your email."
-    ),
-    "decision_pending": _l("A decision has been made and is being checked by a second person."),
-    "decided": _l("We have made a decision. We have emailed you about it."),
-    "withdrawn": _l("You withdrew this request. We will not do anything more with it."),
-    "closed": _l("This case is closed."),
-}
-UNKNOWN = _l("In progress")
+from shared.models import Case
+from shared.workflow import workflow_for
 
 
-def status_text(state: str) -> str:
-    return str(STATUS.get(state, UNKNOWN))
+def status_text(case: Case, state: str | None = None) -> str:
+    """The status of `state` (by default the case's own) in the case's workflow."""
+    workflow = workflow_for(case.case_type.code, case.workflow_version)
+    return workflow.status_text(state or case.state, _locale())
 
 
-def next_text(state: str) -> str:
-    return str(NEXT.get(state, ""))
+def next_text(case: Case) -> str:
+    workflow = workflow_for(case.case_type.code, case.workflow_version)
+    return workflow.next_text(case.state, _locale())
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")

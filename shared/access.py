@@ -151,3 +151,37 @@ def document_for_staff(session: Session, *, public_id: str, staff: StaffUser) ->
     ):
         raise NotFound
     return document
+
+
+# Who sees every case: auditors (they read everything) and intake clerks (they triage
+# what arrives). Caseworkers and supervisors see their team's cases and those assigned
+# to them; an administrator without a casework role sees none.
+SEES_EVERY_CASE = frozenset({RoleCode.AUDITOR.value, RoleCode.INTAKE_CLERK.value})
+SEES_TEAM_CASES = frozenset({RoleCode.CASEWORKER.value, RoleCode.SUPERVISOR.value})
+
+
+def may_see_case(staff: StaffUser, case: Case) -> bool:
+    if not staff.is_active:
+        return False
+    roles = {role.code for role in staff.roles}
+    if roles & SEES_EVERY_CASE:
+        return True
+    if roles & SEES_TEAM_CASES:
+        return case.assignee_id == staff.id or (
+            case.team_id is not None and case.team_id == staff.team_id
+        )
+    return False
+
+
+def case_for_staff(session: Session, *, reference: str, staff: StaffUser) -> Case:
+    """A case this member of staff may see; any other is reported as not existing."""
+    case = _case_by_reference(session, reference)
+    if may_see_case(staff, case):
+        return case
+    raise NotFound
+
+
+def staff_timeline(session: Session, *, case: Case) -> list[Event]:
+    """Everything that happened to the case, internal notes included, newest first."""
+    query = select(Event).where(Event.case_id == case.id)
+    return list(session.scalars(query.order_by(Event.occurred_at.desc(), Event.id.desc())))

@@ -18,6 +18,7 @@ from shared import PROJECT_ROOT
 from shared.casetypes import load_case_types
 from shared.casetypes.forms import form_case_types, form_for
 from shared.i18n import APPS, DEFAULT_LOCALE, TRANSLATIONS_DIR, ShippedLocale, shipped_locales
+from shared.workflow import workflow_case_types, workflow_for
 
 BABEL_CONFIG = TRANSLATIONS_DIR / "babel.cfg"
 TEMPLATE = TRANSLATIONS_DIR / "messages.pot"
@@ -131,7 +132,7 @@ def completeness(catalog: Catalog) -> dict[str, Completeness]:
 
 def config_completeness(code: str) -> Completeness:
     """Per-locale texts held in configuration: case type labels, the outcomes and reasons
-    of decisions, and form questions."""
+    of decisions, form questions, and each workflow state's status and what happens next."""
     counts = Completeness()
     present = [
         bool(words.get(code))
@@ -142,6 +143,9 @@ def config_completeness(code: str) -> Completeness:
         definition = form_for(case_type)
         translated = definition.texts.get(code, {})
         present += [bool(translated.get(key)) for key in definition.text_keys()]
+    for case_type in workflow_case_types():
+        for state in workflow_for(case_type).states.values():
+            present += [bool(state.status.get(code)), bool(state.next.get(code))]
     counts.translated = sum(present)
     counts.missing = len(present) - counts.translated
     return counts

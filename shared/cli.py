@@ -20,6 +20,7 @@ from shared.jobs import outbox
 from shared.jobs.queues import ALL_QUEUES
 from shared.models import Notice, RoleCode
 from shared.services import demo, documents, feedback, health, notices, schema, staff
+from shared.workflow import WorkflowError
 
 
 def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,7 +30,7 @@ def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except ConfigError as error:
+        except (ConfigError, WorkflowError) as error:
             raise click.ClickException(str(error)) from None
         except OperationalError as error:
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)

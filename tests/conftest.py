@@ -164,6 +164,15 @@ def portal(settings: Settings, fresh_database_url: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def backoffice(settings: Settings, fresh_database_url: str) -> Iterator[Flask]:
+    """The back office on a migrated database of its own, on SQLite and on PostgreSQL."""
+    app = create_backoffice(replace(settings, database_url=fresh_database_url))
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["caseway"].engine.dispose()
+
+
+@pytest.fixture
 def backoffice_app(settings: Settings) -> Flask:
     app = create_backoffice(settings)
     app.config["TESTING"] = True

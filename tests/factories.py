@@ -14,19 +14,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import Case, Party, RoleCode, StaffUser, Team
-from shared.services import cases, parties, staff
+from shared.models import Case, Decision, Party, RoleCode, StaffUser, Team
+from shared.services import cases, decisions, parties, staff
 from shared.services.casetypes import case_type_for
 
 STAFF_PASSWORD = "a long password for tests"
 _numbers = itertools.count(1)
 
-# The states a case goes through to reach each one, as the demo data moves them.
+# The workflow transitions that take a new case to each state (a supervisor takes them).
 PATH_TO = {
     "submitted": (),
-    "triage": ("triage",),
-    "assigned": ("triage", "assigned"),
-    "in_progress": ("triage", "assigned", "in_progress"),
+    "triage": ("start_triage",),
+    "assigned": ("start_triage", "assign"),
+    "in_progress": ("start_triage", "assign", "start_work"),
 }
 
 
@@ -82,7 +82,42 @@ def make_case(
         applicant=applicant or make_party(session),
         **(fields | overrides),
     )
-    for step in PATH_TO[state]:
-        cases.change_state(session, case=case, to_state=step, actor=None)
-    session.flush()
+    move_to(session, case, state)
     return case
+
+
+def move_to(session: Session, case: Case, state: str) -> None:
+    """From where the case is, on through the workflow to `state` (up to in progress)."""
+    path = PATH_TO[state]
+    done = len(PATH_TO[case.state]) if case.state in PATH_TO else 0
+    for step in path[done:]:
+        cases.transition(session, case=case, name=step, actor=supervisor(session))
+
+
+def supervisor(session: Session) -> StaffUser:
+    """One supervisor per database session, who moves the factories' cases."""
+    found = session.info.get("factory_supervisor")
+    if found is None:
+        found = make_staff(session, roles=[RoleCode.SUPERVISOR], display_name="Sam Supervisor")
+        session.info["factory_supervisor"] = found
+    return found  # type: ignore[no-any-return]
+
+
+def decide_case(
+    session: Session,
+    case: Case,
+    *,
+    outcome: str,
+    reason_codes: Iterable[str] = (),
+    explanation: str = "",
+) -> Decision:
+    """The case worked and decided by a caseworker and, where its type requires approval,
+    approved by a supervisor: the resident has been told."""
+    move_to(session, case, "in_progress")
+    decision = decisions.record_decision(
+        session, case=case, outcome=outcome, reason_codes=list(reason_codes),
+        explanation=explanation, decided_by=make_staff(session, roles=[RoleCode.CASEWORKER]),
+    )  # fmt: skip
+    if case.state == "decision_pending":
+        decisions.approve_decision(session, case=case, approver=supervisor(session))
+    return decision

@@ -22,6 +22,8 @@ NOT_VISITED = {
     "uploads.download": "a file sent as an attachment, not a page (tests/integration/test_documents.py)",
     "tracking.copy": "a PDF, not a page: checked as a tagged PDF in each script (tests/integration/test_what_you_told_us.py)",
 }
+# The back office's sample case, made by the browser suite's backoffice_url fixture.
+BACKOFFICE_CASE: dict[str, str] = {}
 # endpoint -> builds the path of a page whose URL needs data (from fixtures)
 NEEDS_DATA: dict[str, Callable[[], str]] = {
     # Without a draft these show or lead to the start page; with one, the journey walk
@@ -37,6 +39,11 @@ NEEDS_DATA: dict[str, Callable[[], str]] = {
     "tracking.withdraw": lambda: "/cases/ZZZZ-ZZZZ-Z/withdraw",
     "filing.save": lambda: "/file/application/save",
     "filing.resume": lambda: "/file/resume/not-a-valid-token",
+    # The back office: the first account in a new database (the browser suite's
+    # every-role account), and the page a spent or altered set-password link shows.
+    "staff.member": lambda: "/staff/1",
+    "sign_in.set_password": lambda: "/set-password/not-a-valid-token",
+    "cases.case": lambda: f"/cases/{BACKOFFICE_CASE.get('reference', 'ZZZZ-ZZZZ-Z')}",
 }
 
 

@@ -11,7 +11,6 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from portal.answers import read_back
 from portal.forms import SaveForm
 from portal.limits import PER_ADDRESS_FILING, PER_CLIENT_FILING, limiter
 from portal.questions import answers_from, form_data_from, page_form
@@ -22,6 +21,7 @@ from shared.models import Draft
 from shared.services import documents, filing
 from shared.services.casetypes import case_type_for
 from shared.web import db_session, services, unit_of_work
+from shared.web.answers import read_back
 from shared.web.links import absolute_url
 
 blueprint = Blueprint("filing", __name__, url_prefix="/file")

@@ -18,7 +18,6 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from portal.answers import read_back
 from portal.forms import ConfirmSignInForm, SignInForm, TrackForm, WithdrawForm
 from portal.limits import (
     PER_ADDRESS_SIGN_IN,
@@ -37,6 +36,7 @@ from shared.references import normalise_reference
 from shared.services import cases as case_service
 from shared.services import decisions, documents, filing, signin
 from shared.web import db_session, redirects, services, unit_of_work
+from shared.web.answers import read_back
 from shared.web.links import absolute_url
 from shared.web.pdf import pdf_from_html
 
@@ -137,7 +137,7 @@ def case(reference: str) -> str | Response:
         case=found,
         timeline=access.public_timeline(db_session(), case=found),
         may_act=may_act,
-        can_withdraw=found.state in case_service.WITHDRAWABLE,
+        can_withdraw=case_service.may_withdraw(found, found.applicant),
         appeal=decisions.appeal_window(found, decision) if decision else None,
         # A look-up proves knowing an email address, not owning its mailbox: what the
         # resident told us (and the decision about them) shows once they have signed in.
@@ -199,17 +199,18 @@ def appeal(reference: str) -> str | Response:
 @blueprint.route("/cases/<reference>/withdraw", methods=["GET", "POST"])
 def withdraw(reference: str) -> str | Response:
     found = _case_to_act_on(reference)
-    if found.state not in case_service.WITHDRAWABLE:
+    if not case_service.may_withdraw(found, found.applicant):
         abort(404)
     form = WithdrawForm()
     if form.validate_on_submit():
-        with unit_of_work() as db:
-            case_service.withdraw(
-                db,
-                case=found,
-                applicant=found.applicant,
-                reason=form.reason.data or "",
-            )
+        try:
+            with unit_of_work() as db:
+                case_service.withdraw(db, case=found, applicant=found.applicant,
+                                      reason=form.reason.data or "")  # fmt: skip
+        except case_service.TransitionRefused:
+            # Sent twice at once, or the case moved on meanwhile: the page now says where
+            # it stands, and nothing was written twice.
+            return redirect(url_for(".case", reference=found.reference))
         flash(str(WITHDRAWN), "success")
         return redirect(url_for(".case", reference=found.reference))
     return render_template("portal/tracking/withdraw.html", case=found, form=form)

@@ -166,6 +166,8 @@ def _texts(case_type: str, directory: Path) -> dict[str, dict[str, str]]:
     texts = {}
     for path in directory.glob(f"{case_type}.*.toml"):
         locale = path.name.split(".")[1]
+        if locale == "workflow":  # the case type's workflow (shared/workflow), not texts
+            continue
         with path.open("rb") as config:
             texts[locale] = {str(k): str(v) for k, v in tomllib.load(config)["text"].items()}
     return texts

@@ -45,6 +45,8 @@ class Case(Base):
     summary: Mapped[str] = mapped_column(String(200))
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     form_version: Mapped[str] = mapped_column(String(20), default="1")
+    # The version of its case type's workflow the case started with, and keeps.
+    workflow_version: Mapped[str] = mapped_column(String(20), default="1", server_default="1")
     # An appeal is a case that challenges the decision of another case.
     appealed_decision_id: Mapped[int | None] = mapped_column(
         ForeignKey("decision.id", use_alter=True)

@@ -55,9 +55,22 @@ class StaffUser(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_signed_in_at: Mapped[datetime | None]
+    # Part of every signed-in session: raising it ends them all ("sign out everywhere",
+    # deactivation, a new password).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Wrong passwords since the last sign-in; enough of them lock the account for a while.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    # The case types this person works (codes), for assignment by skill.
+    skills: Mapped[list[str]] = mapped_column(default=list)
 
     team: Mapped[Team | None] = relationship()
     roles: Mapped[list[Role]] = relationship(secondary=staff_user_role)
+
+    @property
+    def has_password(self) -> bool:
+        """False until they set one through their emailed link."""
+        return self.password_hash.startswith("$argon2")
 
     def has_role(self, code: RoleCode) -> bool:
         return any(role.code == code.value for role in self.roles)

@@ -18,8 +18,14 @@ class NoticeKind(enum.Enum):
     RESUME_LINK = "resume_link"
     DOCUMENT_NOT_ACCEPTED = "document_not_accepted"
     DOCUMENT_HELD = "document_held"  # to staff
+    STAFF_INVITATION = "staff_invitation"  # to staff: set your password
 
 
 STAFF_KINDS = frozenset(
-    {NoticeKind.OVERDUE_ESCALATION, NoticeKind.CASE_WITHDRAWN, NoticeKind.DOCUMENT_HELD}
+    {
+        NoticeKind.OVERDUE_ESCALATION,
+        NoticeKind.CASE_WITHDRAWN,
+        NoticeKind.DOCUMENT_HELD,
+        NoticeKind.STAFF_INVITATION,
+    }
 )

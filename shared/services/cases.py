@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import Case, CaseType, Event, Party, StaffUser, Team
+from shared.models import Case, CaseType, Event, Party, RoleCode, StaffUser, Team
 from shared.models.base import utcnow
-from shared.notices.kinds import NoticeKind
+from shared.notices.kinds import STAFF_KINDS, NoticeKind
 from shared.references import new_reference
 from shared.services import audit, notices
+from shared.workflow import Transition, workflow_for
 
-SUBMITTED = "submitted"
 ENDED = frozenset({"closed", "withdrawn"})
 
 
@@ -32,14 +32,15 @@ def open_case(
     """A new case in the first state of every workflow, with its first timeline entry and
     an acknowledgement to the applicant."""
     now = utcnow()
+    workflow = workflow_for(case_type.code)
     case = Case(
         reference=_unused_reference(session),
         case_type=case_type,
         applicant=applicant,
-        state=SUBMITTED,
+        state=workflow.initial,
         summary=summary,
         answers=answers,
-        form_version=case_type.workflow_version,
+        workflow_version=workflow.version,
         team=team,
         submitted_at=now,
         due_at=now + timedelta(days=case_type.target_days),
@@ -50,7 +51,7 @@ def open_case(
         Event(
             case=case,
             kind="submitted",
-            to_state=SUBMITTED,
+            to_state=workflow.initial,
             actor_party_id=applicant.id,
             is_public=True,
             occurred_at=now,
@@ -80,18 +81,91 @@ def open_case(
     return case
 
 
-def change_state(
+class TransitionRefused(Exception):
+    """A transition the case's workflow does not allow now, for this person or as asked."""
+
+    def __init__(self, reason: str, transition: str) -> None:
+        super().__init__(f"{transition}: {reason}")
+        # unknown, stale, not_from_this_state, not_your_role, missing_reason
+        self.reason = reason
+        self.transition = transition
+
+
+def roles_of(case: Case, actor: StaffUser | Party | None) -> frozenset[str]:
+    """Who `actor` is to the workflow: their staff roles, the resident, or the system."""
+    if actor is None:
+        return frozenset({"system"})
+    if isinstance(actor, Party):
+        return frozenset({"resident"}) if actor.id == case.applicant_id else frozenset()
+    if not actor.is_active:
+        return frozenset()
+    return frozenset(RoleCode(role.code).value for role in actor.roles)
+
+
+def open_transitions(case: Case, actor: StaffUser | Party | None) -> list[Transition]:
+    """What this person may do to the case now, in the workflow's order."""
+    workflow = workflow_for(case.case_type.code, case.workflow_version)
+    return workflow.open_to(case.state, roles_of(case, actor))
+
+
+def transition(
+    session: Session,
+    *,
+    case: Case,
+    name: str,
+    actor: StaffUser | Party | None,
+    reason: str = "",
+    expected_state: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> Event:
+    """The only way a case changes state: checked against the case's own workflow (the
+    state, the person's role, what they must give), then the Event, the AuditEvent and
+    the transition's notice, in the caller's transaction. `expected_state` is the state
+    the person saw: if the case moved since (another person, a second click), nothing
+    is written."""
+    session.refresh(case, with_for_update=True)  # one transition at a time per case
+    workflow = workflow_for(case.case_type.code, case.workflow_version)
+    step = workflow.transitions.get(name)
+    if step is None:
+        raise TransitionRefused("unknown", name)
+    if expected_state is not None and case.state != expected_state:
+        raise TransitionRefused("stale", name)
+    if case.state not in step.from_states:
+        raise TransitionRefused("not_from_this_state", name)
+    if not step.roles & roles_of(case, actor):
+        raise TransitionRefused("not_your_role", name)
+    if "reason" in step.requires and not reason.strip():
+        raise TransitionRefused("missing_reason", name)
+    event = _move(session, case=case, to_state=step.to, actor=actor, kind=name,
+                  note=reason.strip() or None, is_public=step.public, details=details)  # fmt: skip
+    if step.notice is not None:
+        _send_notice(session, case=case, kind=step.notice, reason=reason.strip())
+    session.flush()
+    return event
+
+
+def _send_notice(session: Session, *, case: Case, kind: NoticeKind, reason: str) -> None:
+    context = {"recipient_name": case.applicant.display_name, "reference": case.reference,
+               "reason": reason}  # fmt: skip
+    if kind in STAFF_KINDS:
+        for staff in handlers(session, case):
+            notices.create_notice(session, kind=kind, recipient=staff, case=case, context=context)
+    else:
+        notices.create_notice(session, kind=kind, recipient=case.applicant, case=case,
+                              context=context)  # fmt: skip
+
+
+def _move(
     session: Session,
     *,
     case: Case,
     to_state: str,
     actor: StaffUser | Party | None,
-    note: str | None = None,
-    is_public: bool = True,
-    kind: str = "state_changed",
-    details: dict[str, Any] | None = None,
+    kind: str,
+    note: str | None,
+    is_public: bool,
+    details: dict[str, Any] | None,
 ) -> Event:
-    """Move a case and write the Event and AuditEvent that go with it, in one transaction."""
     from_state = case.state
     case.state = to_state
     if to_state in ENDED:
@@ -115,7 +189,6 @@ def change_state(
         object_id=case.reference,
         details={"from": from_state, "to": to_state, **(details or {})},
     )
-    session.flush()
     return event
 
 
@@ -128,26 +201,14 @@ def _unused_reference(session: Session) -> str:
             return reference
 
 
-WITHDRAWABLE = frozenset({"submitted", "triage", "assigned", "in_progress", "awaiting_information"})
-
-
-class CannotWithdraw(Exception):
-    """The case is past the point where it can be withdrawn (decided, closed...)."""
+def may_withdraw(case: Case, applicant: Party | None) -> bool:
+    return any(t.name == "withdraw" for t in open_transitions(case, applicant))
 
 
 def withdraw(session: Session, *, case: Case, applicant: Party, reason: str) -> None:
-    """The applicant withdraws their case: a public timeline entry with their reason, and a
-    notice to whoever handles it (the caseworker, else the team)."""
-    if case.state not in WITHDRAWABLE:
-        raise CannotWithdraw(case.state)
-    change_state(session, case=case, to_state="withdrawn", actor=applicant, note=reason,
-                 kind="withdrawn")  # fmt: skip
-    for staff in handlers(session, case):
-        notices.create_notice(
-            session, kind=NoticeKind.CASE_WITHDRAWN, recipient=staff, case=case,
-            context={"reference": case.reference, "reason": reason},
-        )  # fmt: skip
-    session.flush()
+    """The applicant withdraws their case: a public timeline entry with their reason, and
+    (by the workflow) a notice to whoever handles it (the caseworker, else the team)."""
+    transition(session, case=case, name="withdraw", actor=applicant, reason=reason)
 
 
 def handlers(session: Session, case: Case) -> list[StaffUser]:

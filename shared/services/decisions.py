@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 from shared.casetypes import case_type_definition
 from shared.models import Case, Decision, StaffUser
 from shared.models.base import utcnow
-from shared.notices.kinds import NoticeKind
-from shared.services import cases, notices
+from shared.services import cases
 
 # States in which the case's latest decision stands and the resident may read it.
 DECIDED_STATES = frozenset({"decided", "closed"})
@@ -37,30 +36,61 @@ def record_decision(
     explanation: str,
     decided_by: StaffUser,
     reason_codes: Sequence[str] = (),
+    expected_state: str | None = None,
 ) -> Decision:
-    """The outcome of a case, on its timeline, audited, and sent to the applicant."""
+    """The outcome of a case, with reasons from its case type and an explanation written
+    for the resident, through the workflow's "decide": where the case type requires
+    approval the case waits for a second person, otherwise the resident is told now."""
     definition = case_type_definition(case.case_type.code)
     if outcome not in definition.outcomes:
         raise UnknownDecision(f"{case.case_type.code} has no outcome {outcome!r}")
     unknown = [code for code in reason_codes if code not in definition.reasons]
     if unknown:
         raise UnknownDecision(f"{case.case_type.code} has no reasons {unknown}")
+    cases.transition(session, case=case, name="decide", actor=decided_by,
+                     expected_state=expected_state, details={"outcome": outcome})  # fmt: skip
     decision = Decision(case_id=case.id, outcome=outcome, explanation=explanation,
                         reason_codes=list(reason_codes), decided_by_id=decided_by.id,
                         decided_at=utcnow())  # fmt: skip
     session.add(decision)
-    cases.change_state(session, case=case, to_state="decided", actor=decided_by, kind="decided",
-                       details={"outcome": outcome})  # fmt: skip
-    notices.create_notice(
-        session, kind=NoticeKind.DECISION, recipient=case.applicant, case=case,
-        context={"recipient_name": case.applicant.display_name, "reference": case.reference},
-    )  # fmt: skip
     session.flush()
     return decision
 
 
+class SelfApproval(Exception):
+    """Nobody approves their own decision."""
+
+
+def approve_decision(session: Session, *, case: Case, approver: StaffUser) -> Decision:
+    """A second person approves the decision waiting on the case: the resident is told."""
+    decision = _waiting_decision(session, case, approver)
+    cases.transition(session, case=case, name="approve_decision", actor=approver,
+                     expected_state="decision_pending")  # fmt: skip
+    decision.approved_by_id = approver.id
+    decision.approved_at = utcnow()
+    session.flush()
+    return decision
+
+
+def return_decision(session: Session, *, case: Case, approver: StaffUser, comments: str) -> None:
+    """The approver sends the decision back to be worked on, saying why (staff only)."""
+    _waiting_decision(session, case, approver)
+    cases.transition(session, case=case, name="return_decision", actor=approver,
+                     reason=comments, expected_state="decision_pending")  # fmt: skip
+
+
+def _waiting_decision(session: Session, case: Case, approver: StaffUser) -> Decision:
+    decision = latest_decision(session, case)
+    if decision is None:
+        raise cases.TransitionRefused("not_from_this_state", "approve_decision")
+    if decision.decided_by_id == approver.id:
+        raise SelfApproval(case.reference)
+    return decision
+
+
 def published_decision(session: Session, case: Case) -> Decision | None:
-    """The decision the resident may read: the latest, once the case is decided."""
+    """The decision the resident may read: the latest, once the case is decided (and,
+    where the case type requires it, approved)."""
     return latest_decision(session, case) if case.state in DECIDED_STATES else None
 
 

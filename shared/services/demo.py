@@ -27,23 +27,31 @@ STAFF = {
     RoleCode.AUDITOR: ("auditor@caseway.example", "Arun Auditor", None),
     RoleCode.ADMINISTRATOR: ("admin@caseway.example", "Ada Administrator", None),
 }
-# (case type, summary, the states it has been through, team)
+# (case type, summary, the workflow transitions it has been through, team)
 CASES = [
-    ("application", "Resident parking permit for Elm Street", ["submitted"], None),
-    ("application", "Blue badge renewal", ["submitted", "triage", "assigned"], "permits"),
+    ("application", "Resident parking permit for Elm Street", [], None),
+    ("application", "Blue badge renewal", ["start_triage", "assign"], "permits"),
     (
         "complaint",
         "Missed bin collection three weeks running",
-        ["submitted", "triage", "assigned", "in_progress"],
+        ["start_triage", "assign", "start_work"],
         "complaints",
     ),
     (
         "application",
         "Street party road closure",
-        ["submitted", "triage", "assigned", "in_progress", "decided"],
+        ["start_triage", "assign", "start_work", "decide", "approve_decision"],
         "permits",
     ),
 ]
+# Who takes each transition in the demo's story.
+TAKEN_BY = {
+    "start_triage": RoleCode.INTAKE_CLERK,
+    "assign": RoleCode.INTAKE_CLERK,
+    "start_work": RoleCode.CASEWORKER,
+    "decide": RoleCode.CASEWORKER,
+    "approve_decision": RoleCode.SUPERVISOR,
+}
 
 
 @dataclass
@@ -66,10 +74,11 @@ def seed(session: Session) -> SeedSummary:
             date_of_birth=date(1984, 3, 14),
             is_email_verified=True,
         )
-        caseworker = session.scalars(
-            select(StaffUser).where(StaffUser.email == STAFF[RoleCode.CASEWORKER][0])
-        ).one()
-        for type_code, summary_text, states, team_code in CASES:
+        people = {
+            role: session.scalars(select(StaffUser).where(StaffUser.email == STAFF[role][0])).one()
+            for role in set(TAKEN_BY.values())
+        }
+        for type_code, summary_text, steps, team_code in CASES:
             case = cases.open_case(
                 session,
                 case_type=types[type_code],
@@ -78,15 +87,18 @@ def seed(session: Session) -> SeedSummary:
                 answers={},
                 team=teams.get(team_code or ""),
             )
-            for state in states[1:]:
-                if state == "decided":
+            for step in steps:
+                actor = people[TAKEN_BY[step]]
+                if step == "decide":
                     decisions.record_decision(
-                        session, case=case, outcome="approved", decided_by=caseworker,
+                        session, case=case, outcome="approved", decided_by=actor,
                         reason_codes=["meets_criteria"],
                         explanation="The road closure is approved for the date you asked for.",
                     )  # fmt: skip
+                elif step == "approve_decision":
+                    decisions.approve_decision(session, case=case, approver=actor)
                 else:
-                    cases.change_state(session, case=case, to_state=state, actor=caseworker)
+                    cases.transition(session, case=case, name=step, actor=actor)
             summary.cases_created += 1
     summary.cases_total = session.scalar(select(func.count(Case.id))) or 0
     return summary

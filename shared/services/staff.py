@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared.models import Role, RoleCode, StaffUser, Team
+from shared.models import Case, Role, RoleCode, StaffUser, Team
+from shared.models.staff import staff_user_role
+from shared.notices.kinds import NoticeKind
 from shared.security import hash_password
-from shared.services import audit
+from shared.services import audit, notices
+from shared.services.staff_sign_in import PASSWORD_LINK_HOURS
 
 ROLE_NAMES = {
     RoleCode.INTAKE_CLERK: "Intake clerk",
@@ -60,3 +63,145 @@ def create_staff_user(
         details={"roles": sorted(r.code for r in user.roles)},
     )
     return user
+
+
+# ---------------------------------------------------------------- managing staff
+
+NOT_A_HASH = "!"  # matches no password: nobody can sign in until they set one
+OPEN_CASE_EXCLUDED_STATES = ("decided", "closed", "withdrawn")
+
+
+class StaffChangeRefused(Exception):
+    """A change to a staff account that would leave work or the service stranded."""
+
+    def __init__(self, reason: str, *, open_cases: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason  # still_has_cases, own_account, last_administrator, email_taken
+        self.open_cases = open_cases
+
+
+def invite_staff(
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    roles: Iterable[RoleCode],
+    team: Team | None,
+    skills: Iterable[str],
+    actor: StaffUser,
+    link_for: Callable[[StaffUser], str],
+) -> StaffUser:
+    """A new account with no password, and an email with a link to set one."""
+    address = email.strip().lower()
+    if session.scalars(select(StaffUser).where(StaffUser.email == address)).first():
+        raise StaffChangeRefused("email_taken")
+    all_roles = ensure_roles(session)
+    member = StaffUser(
+        email=address,
+        display_name=display_name.strip(),
+        password_hash=NOT_A_HASH,
+        team=team,
+        roles=[all_roles[code] for code in roles],
+        skills=sorted(set(skills)),
+    )
+    session.add(member)
+    session.flush()
+    audit.record(session, actor=actor, action="staff.invited", object_kind="staff_user",
+                 object_id=member.id, details=_described(member))  # fmt: skip
+    notices.create_notice(
+        session, kind=NoticeKind.STAFF_INVITATION, recipient=member,
+        context={"recipient_name": member.display_name, "link": link_for(member),
+                 "expires_hours": PASSWORD_LINK_HOURS},
+    )  # fmt: skip
+    return member
+
+
+def send_password_link(
+    session: Session, *, member: StaffUser, actor: StaffUser, link_for: Callable[[StaffUser], str]
+) -> None:
+    """A new set-password link (an expired invitation, a forgotten password)."""
+    audit.record(session, actor=actor, action="staff.password_link_sent",
+                 object_kind="staff_user", object_id=member.id)  # fmt: skip
+    notices.create_notice(
+        session, kind=NoticeKind.STAFF_INVITATION, recipient=member,
+        context={"recipient_name": member.display_name, "link": link_for(member),
+                 "expires_hours": PASSWORD_LINK_HOURS},
+    )  # fmt: skip
+
+
+def change_staff(
+    session: Session,
+    *,
+    member: StaffUser,
+    roles: Iterable[RoleCode],
+    team: Team | None,
+    skills: Iterable[str],
+    actor: StaffUser,
+) -> None:
+    """New roles, team and skills, audited with what they were before."""
+    wanted = set(roles)
+    if (
+        RoleCode.ADMINISTRATOR not in wanted
+        and member.has_role(RoleCode.ADMINISTRATOR)
+        and active_administrators(session) <= 1
+    ):
+        raise StaffChangeRefused("last_administrator")
+    before = _described(member)
+    all_roles = ensure_roles(session)
+    member.roles = [all_roles[code] for code in RoleCode if code in wanted]
+    member.team = team
+    member.skills = sorted(set(skills))
+    session.flush()
+    changes = {"before": before, "after": _described(member)}
+    audit.record(session, actor=actor, action="staff.changed", object_kind="staff_user",
+                 object_id=member.id, details=changes)  # fmt: skip
+
+
+def deactivate_staff(session: Session, *, member: StaffUser, actor: StaffUser) -> None:
+    """Nobody can sign in as them any more, and their sessions end; refused while cases
+    are still assigned to them (reassign those first)."""
+    if member.id == actor.id:
+        raise StaffChangeRefused("own_account")
+    count = open_cases_of(session, member)
+    if count:
+        raise StaffChangeRefused("still_has_cases", open_cases=count)
+    if member.has_role(RoleCode.ADMINISTRATOR) and active_administrators(session) <= 1:
+        raise StaffChangeRefused("last_administrator")
+    member.is_active = False
+    member.session_version += 1
+    audit.record(session, actor=actor, action="staff.deactivated", object_kind="staff_user",
+                 object_id=member.id)  # fmt: skip
+    session.flush()
+
+
+def open_cases_of(session: Session, member: StaffUser) -> int:
+    query = select(func.count(Case.id)).where(
+        Case.assignee_id == member.id, Case.state.not_in(OPEN_CASE_EXCLUDED_STATES)
+    )
+    return session.scalar(query) or 0
+
+
+def active_administrators(session: Session) -> int:
+    query = (
+        select(func.count(StaffUser.id))
+        .join(staff_user_role, staff_user_role.c.staff_user_id == StaffUser.id)
+        .join(Role, Role.id == staff_user_role.c.role_id)
+        .where(StaffUser.is_active.is_(True), Role.code == RoleCode.ADMINISTRATOR.value)
+    )
+    return session.scalar(query) or 0
+
+
+def staff_list(session: Session) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.display_name, StaffUser.id)))
+
+
+def teams(session: Session) -> list[Team]:
+    return list(session.scalars(select(Team).order_by(Team.name)))
+
+
+def _described(member: StaffUser) -> dict[str, object]:
+    return {
+        "roles": sorted(role.code for role in member.roles),
+        "team": member.team.code if member.team else None,
+        "skills": list(member.skills),
+    }

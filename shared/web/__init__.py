@@ -23,6 +23,7 @@ from shared.jobs import outbox
 from shared.storage import Storage, storage_for
 from shared.web import dates, errors, health, language, session_timeout, text
 from shared.web.receiving import UploadingRequest, max_request_bytes
+from shared.workflow import WorkflowError, check_all_workflows
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -59,6 +60,10 @@ def create_app(
     `app_name` ("portal" or "backoffice") picks the locales the app offers.
     """
     settings = settings or load_settings()
+    try:
+        check_all_workflows()
+    except WorkflowError as error:  # one line, naming the file, the entry and the mistake
+        raise SystemExit(f"caseway: {error}") from None
     app = Flask(import_name, static_folder=STATIC_DIR, static_url_path="/static")
     app.request_class = UploadingRequest
     app.config.update(

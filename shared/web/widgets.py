@@ -63,3 +63,19 @@ class DateInput(_TranslatedErrorPrefix, gov.GovDateInput):
 
 class FileInput(_TranslatedErrorPrefix, gov.GovFileInput):
     pass
+
+
+class PasswordInput(_TranslatedErrorPrefix, gov.GovPasswordInput):
+    """GOV.UK password input, its show/hide button and announcements translated."""
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        params.update(
+            showPasswordText=_("Show"),
+            hidePasswordText=_("Hide"),
+            showPasswordAriaLabelText=_("Show password"),
+            hidePasswordAriaLabelText=_("Hide password"),
+            passwordShownAnnouncementText=_("Your password is visible"),
+            passwordHiddenAnnouncementText=_("Your password is hidden"),
+        )
+        return params

@@ -60,8 +60,26 @@ def portal_url(portal_app: Flask) -> Iterator[str]:
     yield from serve(portal_app)
 
 
+# Someone holding every role, so every back-office page can be visited signed in.
+STAFF_EMAIL = "every.role@council.example"
+
+
 @pytest.fixture
 def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
+    from shared.db import transaction
+    from shared.models import RoleCode
+    from shared.services import notes
+    from tests.factories import make_case, make_staff
+    from tests.pages import BACKOFFICE_CASE
+
+    with transaction(backoffice_app.extensions["caseway"].sessions) as session:
+        member = make_staff(session, roles=list(RoleCode), email=STAFF_EMAIL,
+                            display_name="Every Role")  # fmt: skip
+        answers = {"service": "parking-permit", "details": "A permit for Elm Street.",
+                   "needed_by": "2027-06-01", "contact_by": ["email", "post"]}  # fmt: skip
+        case = make_case(session, state="in_progress", answers=answers)
+        notes.add_note(session, case=case, author=member, text="Called the resident.")
+        BACKOFFICE_CASE["reference"] = case.reference
     yield from serve(backoffice_app)
 
 

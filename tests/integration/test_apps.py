@@ -10,6 +10,12 @@ from portal import create_portal
 from shared.config import Settings
 
 CLOSED_PORT = "127.0.0.1:1"
+# What a visitor who is not signed in first sees of each app.
+FIRST_PAGE = {"portal": "/", "backoffice": "/sign-in"}
+
+
+def first_page(app: Flask) -> str:
+    return FIRST_PAGE[app.import_name]
 
 
 @pytest.fixture(params=["portal", "backoffice"])
@@ -18,7 +24,7 @@ def app(request: pytest.FixtureRequest, portal_app: Flask, backoffice_app: Flask
 
 
 def test_home_page_has_lang_dir_skip_link_and_landmarks(app: Flask) -> None:
-    response = app.test_client().get("/")
+    response = app.test_client().get(first_page(app))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert '<html lang="en" dir="ltr"' in page
@@ -32,14 +38,14 @@ def test_home_page_has_lang_dir_skip_link_and_landmarks(app: Flask) -> None:
 
 
 def test_pages_are_caseway_branded_not_gov_uk(app: Flask) -> None:
-    page = app.test_client().get("/").get_data(as_text=True)
+    page = app.test_client().get(first_page(app)).get_data(as_text=True)
     assert "Caseway" in page
     assert "GOV.UK" not in page
     assert "crown" not in page.lower()
 
 
 def test_every_response_carries_the_security_headers(app: Flask) -> None:
-    headers = app.test_client().get("/").headers
+    headers = app.test_client().get(first_page(app)).headers
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
@@ -72,7 +78,7 @@ def test_healthz_reports_every_service_up(app: Flask) -> None:
 @pytest.mark.parametrize("factory", [create_portal, create_backoffice])
 def test_no_page_shows_the_system_behind_it(factory: object, settings: Settings) -> None:
     client = factory(settings).test_client()  # type: ignore[operator]
-    for path in ("/", "/healthz"):
+    for path in ("/", "/sign-in", "/healthz"):
         text = client.get(path).get_data(as_text=True)
         for detail in ("ClamAV", "sqlite", "postgresql", "Redis 7", "redis_version"):
             assert detail not in text, (path, detail)
@@ -86,7 +92,7 @@ def test_redis_and_clamd_down_still_serve_pages_and_healthz_says_why(
         settings, redis_url=f"redis://{CLOSED_PORT}/0", clamd_url=f"tcp://{CLOSED_PORT}"
     )
     client = factory(broken).test_client()  # type: ignore[operator]
-    assert client.get("/").status_code == 200
+    assert client.get(first_page(client.application)).status_code == 200
     response = client.get("/healthz")
     assert response.status_code == 200  # the database is up, so the app can serve
     body = response.get_json()

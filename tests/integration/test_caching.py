@@ -35,6 +35,7 @@ def pages_needing_data(reference: str, document: Document, link: str) -> dict[st
         "tracking.signed_in": [link],  # used by now: the "already used" page
         "tracking.case": [f"/cases/{reference}"],
         "tracking.withdraw": [f"/cases/{reference}/withdraw"],
+        "tracking.copy": [f"/cases/{reference}/copy.pdf"],
         "uploads.status": ["/file/application/evidence/uploads"],
         "uploads.download": [f"/documents/{document.public_id}"],
         "language.choose": ["/language/en?next=/cases"],
@@ -71,10 +72,11 @@ def test_every_page_a_resident_reaches_says_no_store(portal: Flask) -> None:
             pytest.fail(f"{rule.endpoint} ({rule.rule}) needs data: add it to pages_needing_data")
         for path in needing_data[rule.endpoint] if rule.arguments else [rule.rule]:
             with client.get(path) as response:
+                body = response.get_data()
                 answered[path] = (
                     response.cache_control.no_store,
                     response.status_code,
-                    response.get_data(as_text=True),
+                    "" if response.mimetype == "application/pdf" else body.decode(),
                 )
     assert [path for path, (no_store, _, _) in answered.items() if not no_store] == []
     # The walk saw the personal data it is about, not sign-in or not-found pages.
@@ -84,6 +86,7 @@ def test_every_page_a_resident_reaches_says_no_store(portal: Flask) -> None:
     assert reference in answered["/cases"][2]
     assert answered[f"/cases/{reference}"][1] == 200
     assert answered[f"/documents/{document.public_id}"][1] == 200
+    assert answered[f"/cases/{reference}/copy.pdf"][1] == 200  # the PDF of their answers
 
 
 def test_pages_answering_a_form_say_no_store(portal: Flask) -> None:

@@ -58,19 +58,23 @@ def test_a_state_change_records_from_and_to(session: Session) -> None:
         summary="Permit",
         answers={},
     )
-    cases.change_state(session, case=case, to_state="triage", actor=None, is_public=False)
-    cases.change_state(session, case=case, to_state="closed", actor=None)
+    cases.transition(session, case=case, name="start_triage", actor=None)
+    cases.transition(session, case=case, name="withdraw", actor=case.applicant, reason="Moved")
     session.expire_all()
     reloaded = session.get(Case, case.id)
     assert reloaded is not None
-    assert [(e.from_state, e.to_state) for e in reloaded.events] == [
-        (None, "submitted"),
-        ("submitted", "triage"),
-        ("triage", "closed"),
+    assert [(e.from_state, e.to_state, e.kind) for e in reloaded.events] == [
+        (None, "submitted", "submitted"),
+        ("submitted", "triage", "start_triage"),
+        ("triage", "withdrawn", "withdraw"),
     ]
     assert reloaded.closed_at is not None
     actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions.count("case.state_changed") == 2
+    assert [a for a in actions if a.startswith("case.")] == [
+        "case.submitted",
+        "case.start_triage",
+        "case.withdraw",
+    ]
 
 
 def test_datetimes_come_back_aware_and_in_utc(session: Session) -> None:

@@ -114,3 +114,48 @@ def test_create_staff(tmp_path: Path) -> None:
         assert user.email == "kim@council.example"
         assert sorted(role.code for role in user.roles) == ["caseworker", "supervisor"]
     engine.dispose()
+
+
+def test_serve_says_what_it_leaves_running_when_stopped_with_ctrl_c(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """Ctrl+C stops the apps, the worker, the scheduler and the mail catcher, and says
+    that Redis and clamd keep running and how to stop them."""
+    import signal
+    import socket
+    import time
+
+    from tests.ports import free_port
+
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    assert caseway("db", "upgrade", env={"CASEWAY_DATABASE_URL": url}).returncode == 0
+    portal_port, backoffice_port, mail_port = free_port(), free_port(), free_port()
+    env = {**os.environ, "CASEWAY_DOTENV": "/dev/null", "CASEWAY_DATABASE_URL": url,
+           "CASEWAY_REDIS_URL": redis_url, "CASEWAY_SMTP_URL": f"smtp://127.0.0.1:{mail_port}"}  # fmt: skip
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli", "serve", "--portal-port", str(portal_port),
+         "--backoffice-port", str(backoffice_port)],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group, as a terminal's Ctrl+C reaches
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", portal_port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("caseway serve did not start within 60 s")
+        os.killpg(serving.pid, signal.SIGINT)
+        output, _ = serving.communicate(timeout=60)
+    finally:
+        if serving.poll() is None:
+            os.killpg(serving.pid, signal.SIGKILL)
+            serving.wait()
+    assert f"portal:      http://127.0.0.1:{portal_port}/" in output
+    assert "Stopped the apps, the worker, the scheduler and the mail catcher." in output
+    assert (
+        "Redis and clamd keep running for next time: scripts/services.sh stop ends them." in output
+    )

@@ -123,8 +123,8 @@ def test_arabic_pages_are_right_to_left_with_the_mirrored_stylesheet(portal_app:
 def test_back_office_falls_back_to_english_for_locales_staff_do_not_need(
     backoffice_app: Flask,
 ) -> None:
-    assert '<html lang="en"' in html_of(backoffice_app, **{"Accept-Language": "ar"})
-    assert '<html lang="cy"' in html_of(backoffice_app, **{"Accept-Language": "cy"})
+    assert '<html lang="en"' in html_of(backoffice_app, "/sign-in", **{"Accept-Language": "ar"})
+    assert '<html lang="cy"' in html_of(backoffice_app, "/sign-in", **{"Accept-Language": "cy"})
 
 
 @pytest.mark.parametrize(

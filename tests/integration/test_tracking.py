@@ -15,7 +15,7 @@ from shared.jobs.notices import message_for
 from shared.models import AuditEvent, Case, Event, Notice
 from shared.services import cases, parties, signin
 from shared.services.casetypes import case_type_for
-from tests.factories import make_staff
+from tests.factories import decide_case
 from tests.integration.test_cookies import CSRF
 from tests.journeys import FORM_VERSION
 from tests.signing_in import follow_sign_in_link
@@ -28,7 +28,7 @@ def file_case(app: Flask, *, email: str, given_name: str = "Ana") -> str:
         )
         case = cases.open_case(session, case_type=case_type_for(session, "application"), applicant=party,
                                summary="Parking permit", answers={})  # fmt: skip
-        cases.change_state(session, case=case, to_state="triage", actor=None, is_public=True)
+        cases.transition(session, case=case, name="start_triage", actor=None)
         session.add(
             Event(case=case, kind="note", note="Internal: applicant sounded cross", is_public=False)
         )
@@ -322,13 +322,11 @@ def decide(app: Flask, reference: str, *, days_ago: int = 0) -> None:
     from datetime import timedelta
 
     from shared.models import Decision
-    from shared.services import decisions
 
     with transaction(app.extensions["caseway"].sessions) as session:
         case = session.scalars(select(Case).where(Case.reference == reference)).one()
-        worker = make_staff(session)
-        decision = decisions.record_decision(session, case=case, outcome="refused", decided_by=worker,
-                                             reason_codes=["not_eligible"], explanation="Not eligible.")  # fmt: skip
+        decision = decide_case(session, case, outcome="refused", reason_codes=["not_eligible"],
+                               explanation="Not eligible.")  # fmt: skip
         session.flush()
         session.get(Decision, decision.id).decided_at -= timedelta(days=days_ago)  # type: ignore[union-attr]
 

@@ -288,7 +288,7 @@ SAMPLE_CONTEXT = {
     "recipient_name": "Ana Silva", "reference": "ABCD-2345-X", "case_type": "complaint",
     "due_date": "2026-12-23", "respond_by": "2026-12-09", "case_url": "https://portal.example/c",
     "link": "https://portal.example/sign-in/t", "expires_minutes": 20,
-    "appealed_reference": "WXYZ-6789-Q", "days_overdue": 3, "expires_days": 7,
+    "appealed_reference": "WXYZ-6789-Q", "days_overdue": 3, "expires_days": 7, "expires_hours": 48,
     "reason": "I moved house.", "filename": "invoice.pdf",
     "signature": "Caseway.Test.EICAR.UNOFFICIAL",
 }  # fmt: skip

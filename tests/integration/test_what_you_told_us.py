@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from shared.db import transaction
 from shared.models import Case, RoleCode
-from shared.services import cases, decisions
+from shared.services import decisions
 from tests import samples
-from tests.factories import make_staff
+from tests.factories import decide_case, make_staff
 from tests.integration.test_documents import AFTER_EVIDENCE, at_evidence, upload
 from tests.integration.test_filing import fill, send
 from tests.integration.test_tracking import looked_up, sign_in
@@ -38,13 +38,8 @@ def filed(app: Flask, client: FlaskClient) -> str:
 def decide(app: Flask, reference: str) -> None:
     with transaction(app.extensions["caseway"].sessions) as session:
         case = session.scalars(select(Case).where(Case.reference == reference)).one()
-        for state in ("triage", "assigned", "in_progress"):
-            cases.change_state(session, case=case, to_state=state, actor=None)
-        worker = make_staff(session, roles=[RoleCode.CASEWORKER])
-        decisions.record_decision(
-            session, case=case, outcome="approved", reason_codes=["meets_criteria"],
-            explanation=EXPLANATION, decided_by=worker,
-        )  # fmt: skip
+        decide_case(session, case, outcome="approved", reason_codes=["meets_criteria"],
+                    explanation=EXPLANATION)  # fmt: skip
 
 
 def signed_in_client(app: Flask) -> tuple[FlaskClient, str]:

@@ -1,0 +1,66 @@
+"""What each staff role may do in the back office. Denied unless a role grants it.
+
+The roles are those of ../shared/DESIGN.md: an auditor reads everything and changes
+nothing; an administrator configures the service and manages staff, and works cases only
+when also given a casework role.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+from shared.models import RoleCode, StaffUser
+
+
+class Permission(enum.Enum):
+    SEE_CASES = "see_cases"  # read cases, their documents, notes and history
+    RECORD_CASES = "record_cases"  # assisted intake: a case received by phone, post or in person
+    TRIAGE = "triage"
+    WORK_CASES = "work_cases"  # notes, tasks, documents, transitions on cases
+    DECIDE = "decide"
+    APPROVE = "approve"  # approve or return another person's decision
+    ASSIGN = "assign"
+    READ_AUDIT = "read_audit"
+    MANAGE_STAFF = "manage_staff"
+    CONFIGURE = "configure"
+
+
+ROLE_PERMISSIONS: dict[RoleCode, frozenset[Permission]] = {
+    RoleCode.INTAKE_CLERK: frozenset(
+        {Permission.SEE_CASES, Permission.RECORD_CASES, Permission.TRIAGE}
+    ),
+    RoleCode.CASEWORKER: frozenset(
+        {Permission.SEE_CASES, Permission.WORK_CASES, Permission.DECIDE}
+    ),
+    RoleCode.SUPERVISOR: frozenset(
+        {
+            Permission.SEE_CASES,
+            Permission.TRIAGE,
+            Permission.WORK_CASES,
+            Permission.DECIDE,
+            Permission.APPROVE,
+            Permission.ASSIGN,
+        }
+    ),
+    RoleCode.AUDITOR: frozenset({Permission.SEE_CASES, Permission.READ_AUDIT}),
+    RoleCode.ADMINISTRATOR: frozenset({Permission.MANAGE_STAFF, Permission.CONFIGURE}),
+}
+
+
+def permissions_of_roles(roles: Iterable[RoleCode]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)
+
+
+def permissions_of(staff: StaffUser) -> frozenset[Permission]:
+    """What this person may do now: nothing once deactivated."""
+    if not staff.is_active:
+        return frozenset()
+    return permissions_of_roles(RoleCode(role.code) for role in staff.roles)
+
+
+def may(staff: StaffUser | None, permission: Permission) -> bool:
+    return staff is not None and permission in permissions_of(staff)

@@ -1,0 +1,137 @@
+"""Denied by default: every back-office view declares what it needs, and each role
+reaches exactly the views its permissions open (the rest answer 403)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Blueprint, Flask
+from flask.testing import FlaskClient
+
+from backoffice import create_backoffice
+from backoffice.auth import OPEN, SHARED_VIEWS, declared_permission
+from shared.db import transaction
+from shared.models import RoleCode
+from shared.permissions import ROLE_PERMISSIONS, Permission
+from tests.factories import make_case
+from tests.pages import APPS
+from tests.staff_signing_in import csrf_token, signed_in_client, staff_member
+
+BACKOFFICE = APPS["backoffice"]
+# A sample address for each view whose URL has parts (filled in per test below).
+SAMPLE_VALUES = {
+    "staff_id": "{member}",
+    "token": "not-a-valid-token",
+    "code": "cy",
+    "reference": "{reference}",  # a case assigned to the person signed in
+    "name": "start_work",
+}
+
+
+def endpoints(methods: set[str]) -> list[str]:
+    return sorted(
+        {
+            rule.endpoint
+            for rule in BACKOFFICE.url_map.iter_rules()
+            if (rule.methods or set()) & methods and rule.endpoint not in SHARED_VIEWS
+        }
+    )
+
+
+def test_every_view_declares_its_permission() -> None:
+    undeclared = [
+        rule.endpoint
+        for rule in BACKOFFICE.url_map.iter_rules()
+        if declared_permission(BACKOFFICE, rule.endpoint) is None
+    ]
+    assert undeclared == [], f"add @requires(...) or @open_to_anyone to {undeclared}"
+
+
+def test_a_view_that_declares_nothing_is_refused_to_everyone(backoffice: Flask) -> None:
+    app = create_backoffice(backoffice.extensions["caseway"].settings)
+    app.config["TESTING"] = True
+    forgotten = Blueprint("forgotten", __name__)
+    forgotten.add_url_rule("/forgotten", "page", lambda: "internal data")
+    app.register_blueprint(forgotten)
+    try:
+        assert app.test_client().get("/forgotten").status_code == 403
+        admin, _ = signed_in_client(app, *RoleCode)
+        assert admin.get("/forgotten").status_code == 403
+    finally:
+        app.extensions["caseway"].engine.dispose()
+
+
+def path_of(endpoint: str, member_id: int, reference: str) -> str:
+    rule = next(rule for rule in BACKOFFICE.url_map.iter_rules() if rule.endpoint == endpoint)
+    path = rule.rule
+    for name in rule.arguments:
+        value = SAMPLE_VALUES[name].format(member=member_id, reference=reference)
+        path = path.replace(f"<int:{name}>", value).replace(f"<{name}>", value)
+    return path
+
+
+def case_assigned_to(app: Flask, staff_id: int) -> str:
+    with transaction(app.extensions["caseway"].sessions) as session:
+        case = make_case(session, state="assigned")
+        case.assignee_id = staff_id
+        return case.reference
+
+
+def signed_in_with_samples(app: Flask, role: RoleCode) -> tuple[FlaskClient, Callable[[str], str]]:
+    """Someone with only `role` signed in, and the address of each view for them: another
+    member of staff's page, and a case assigned to them."""
+    client, member = signed_in_client(app, role)
+    other = staff_member(app, RoleCode.CASEWORKER)
+    reference = case_assigned_to(app, member.id)
+    return client, lambda endpoint: path_of(endpoint, other.id, reference)
+
+
+def allowed(role: RoleCode, endpoint: str) -> bool:
+    needed = declared_permission(BACKOFFICE, endpoint)
+    if needed in (OPEN, "signed in"):
+        return True
+    assert isinstance(needed, Permission)
+    return needed in ROLE_PERMISSIONS[role]
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=lambda role: role.value)
+def test_each_role_reaches_exactly_the_pages_its_permissions_open(
+    backoffice: Flask, role: RoleCode
+) -> None:
+    client, paths = signed_in_with_samples(backoffice, role)
+    for endpoint in endpoints({"GET"}):
+        path = paths(endpoint)
+        status = client.get(path).status_code
+        if endpoint == "sign_in.set_password":
+            assert status == 400, path  # the sample token is not a valid link
+        elif endpoint == "sign_in.sign_in":
+            assert status == 302, path  # already signed in: on to the first page
+        elif allowed(role, endpoint):
+            assert status == 200, (role, path, status)
+        else:
+            assert status == 403, (role, path, status)
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=lambda role: role.value)
+def test_each_role_can_send_only_the_forms_its_permissions_open(
+    backoffice: Flask, role: RoleCode
+) -> None:
+    client, paths = signed_in_with_samples(backoffice, role)
+    token = csrf_token(client, "/")
+    for endpoint in endpoints({"POST"}):
+        if allowed(role, endpoint):
+            continue  # what the allowed forms do is tested with each feature
+        path = paths(endpoint)
+        status = client.post(path, data={"csrf_token": token}).status_code
+        assert status == 403, (role, path, status)
+
+
+def test_the_auditor_reads_and_the_administrator_does_not_work_cases() -> None:
+    """The roles as DESIGN.md describes them, stated plainly."""
+    changes = {Permission.WORK_CASES, Permission.DECIDE, Permission.TRIAGE, Permission.ASSIGN}
+    assert Permission.SEE_CASES in ROLE_PERMISSIONS[RoleCode.AUDITOR]
+    assert not changes & ROLE_PERMISSIONS[RoleCode.AUDITOR]
+    assert not (changes | {Permission.SEE_CASES}) & ROLE_PERMISSIONS[RoleCode.ADMINISTRATOR]
+    assert Permission.MANAGE_STAFF in ROLE_PERMISSIONS[RoleCode.ADMINISTRATOR]
+    assert Permission.APPROVE not in ROLE_PERMISSIONS[RoleCode.CASEWORKER]

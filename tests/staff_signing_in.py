@@ -1,0 +1,41 @@
+"""Signing a member of staff in to the back office the way a browser does."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from shared.db import transaction
+from shared.models import RoleCode, StaffUser
+from tests.factories import STAFF_PASSWORD, make_staff
+from tests.integration.test_cookies import CSRF
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    match = CSRF.search(client.get(path).get_data(as_text=True))
+    assert match, path
+    return match.group(1)
+
+
+def post_form(
+    client: FlaskClient, path: str, data: dict[str, object], *, form_page: str = ""
+) -> TestResponse:
+    """A POST with the CSRF token of `form_page` (by default the page at `path`)."""
+    return client.post(path, data={"csrf_token": csrf_token(client, form_page or path), **data})
+
+
+def sign_in_staff(client: FlaskClient, email: str, password: str = STAFF_PASSWORD) -> TestResponse:
+    return post_form(client, "/sign-in", {"email": email, "password": password})
+
+
+def staff_member(app: Flask, *roles: RoleCode, **overrides: object) -> StaffUser:
+    with transaction(app.extensions["caseway"].sessions) as session:
+        return make_staff(session, roles=roles or (RoleCode.CASEWORKER,), **overrides)
+
+
+def signed_in_client(app: Flask, *roles: RoleCode) -> tuple[FlaskClient, StaffUser]:
+    member = staff_member(app, *roles)
+    client = app.test_client()
+    assert sign_in_staff(client, member.email).status_code == 302
+    return client, member
