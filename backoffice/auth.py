@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, g, request, session
 from flask_login import LoginManager, UserMixin, current_user
 from werkzeug.wrappers import Response
 
@@ -153,7 +153,3 @@ def start_session(staff: StaffUser) -> None:
     if locale:
         session["locale"] = locale
     login_user(SignedIn(staff))
-
-
-def back_to_sign_in() -> Response:
-    return redirect(url_for("sign_in.sign_in"))

@@ -71,10 +71,6 @@ class Workflow:
         """The transitions someone with `roles` may take from `state`, in file order."""
         return [t for t in self.transitions.values() if state in t.from_states and t.roles & roles]
 
-    def sources_of(self, name: str) -> frozenset[str]:
-        transition = self.transitions.get(name)
-        return transition.from_states if transition else frozenset()
-
 
 def _words(texts: dict[str, str], locale: str) -> str:
     return texts.get(locale) or texts[DEFAULT_LOCALE]
