@@ -1,4 +1,5 @@
-"""The back office's forms, through GOV.UK widgets with translated labels and messages."""
+"""The back office's forms, through GOV.UK widgets with translated labels and messages.
+Each feature of a case page keeps its forms in a module of its own here."""
 
 from __future__ import annotations
 
