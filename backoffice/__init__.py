@@ -11,14 +11,36 @@ from shared.web import create_app
 
 def create_backoffice(settings: Settings | None = None) -> Flask:
     from backoffice import auth, limits, roles
-    from backoffice.views import cases, home, sign_in, staff
+    from backoffice.views import (
+        cases,
+        decisions,
+        documents,
+        home,
+        intake,
+        parties,
+        reassignment,
+        sign_in,
+        staff,
+        tasks,
+    )
 
     app = create_app(
         __name__, app_name="backoffice", layout="backoffice/layout.html", settings=settings
     )
     auth.init(app)
     limits.init(app, app.extensions["caseway"].settings.redis_url)
-    for view in (home, sign_in, staff, cases):
+    for view in (
+        home,
+        sign_in,
+        staff,
+        cases,
+        decisions,
+        tasks,
+        documents,
+        intake,
+        reassignment,
+        parties,
+    ):
         app.register_blueprint(view.blueprint)
     app.add_template_global(roles.role_names)
 

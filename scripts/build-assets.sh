@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 out=static
 rm -rf "$out.partial" && mkdir -p "$out.partial/js" "$out.partial/govuk" "$out.partial/images"
 # sass writes an output file even when it fails: trust its exit status, not the file.
-node_modules/.bin/sass --load-path=node_modules --style=compressed --no-source-map \
+node_modules/.bin/sass --load-path=node_modules --load-path=. --style=compressed --no-source-map \
     assets/scss/caseway.scss "$out.partial/caseway.css"
 node_modules/.bin/rtlcss --silent "$out.partial/caseway.css" "$out.partial/caseway.rtl.css"
 cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js "$out.partial/govuk/"

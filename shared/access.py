@@ -15,7 +15,20 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import Case, Classification, Document, Draft, Event, Party, RoleCode, StaffUser
+from shared.models import (
+    Case,
+    CaseChannel,
+    CaseParty,
+    Classification,
+    Document,
+    Draft,
+    Event,
+    Party,
+    RoleCode,
+    StaffUser,
+    Task,
+)
+from shared.permissions import Permission, may
 from shared.references import normalise_reference
 
 
@@ -136,19 +149,36 @@ def document_for_staff(session: Session, *, public_id: str, staff: StaffUser) ->
     """A document on a case the staff member works: their team's cases, or one assigned to
     them. Sensitive documents only for the case's assignee and the team's supervisors."""
     document = session.scalars(select(Document).where(Document.public_id == public_id)).first()
-    if document is None or document.case_id is None or not staff.is_active:
+    if document is None or document.case_id is None:
         raise NotFound
-    roles = {role.code for role in staff.roles}
     case = session.get(Case, document.case_id)
-    if case is None or not roles & {role.value for role in CASE_ROLES}:
+    if case is None or not may_open_document(staff, case, document):
         raise NotFound
+    return document
+
+
+def may_open_document(staff: StaffUser, case: Case, document: Document) -> bool:
+    """Whether this member of staff may open the document's file (see document_for_staff),
+    so a page offers a download link only to those it will serve."""
+    roles = {role.code for role in staff.roles}
+    if not staff.is_active or not roles & {role.value for role in CASE_ROLES}:
+        return False
     assigned = case.assignee_id == staff.id
     same_team = case.team_id is not None and case.team_id == staff.team_id
     if not (assigned or same_team):
-        raise NotFound
-    if document.classification is Classification.SENSITIVE and not (
+        return False
+    return document.classification is not Classification.SENSITIVE or (
         assigned or RoleCode.SUPERVISOR.value in roles
-    ):
+    )
+
+
+def document_of_case(session: Session, *, case: Case, document_id: int) -> Document:
+    """A document (any version) of a case already fetched for this person through
+    case_for_staff; one of another case is reported as not existing."""
+    if not 0 < document_id < 2**31:  # no row has it, and PostgreSQL would refuse to compare it
+        raise NotFound
+    document = session.get(Document, document_id)
+    if document is None or document.case_id != case.id or document.removed_at is not None:
         raise NotFound
     return document
 
@@ -181,7 +211,47 @@ def case_for_staff(session: Session, *, reference: str, staff: StaffUser) -> Cas
     raise NotFound
 
 
+def task_for_staff(session: Session, *, case: Case, task_id: int, staff: StaffUser) -> Task:
+    """A task of a case this member of staff may see; a task of another case, or of one
+    they may not see, is reported as not existing."""
+    if not 0 < task_id < 2**31 or not may_see_case(staff, case):  # PostgreSQL's integer
+        raise NotFound
+    task = session.get(Task, task_id)
+    if task is None or task.case_id != case.id:
+        raise NotFound
+    return task
+
+
+def case_party_of_case(session: Session, *, case: Case, case_party_id: int) -> CaseParty:
+    """A party (other than the applicant) of a case already fetched for this person
+    through case_for_staff; one of another case is reported as not existing."""
+    if not 0 < case_party_id < 2**31:  # PostgreSQL's integer
+        raise NotFound
+    link = session.get(CaseParty, case_party_id)
+    if link is None or link.case_id != case.id:
+        raise NotFound
+    return link
+
+
 def staff_timeline(session: Session, *, case: Case) -> list[Event]:
     """Everything that happened to the case, internal notes included, newest first."""
     query = select(Event).where(Event.case_id == case.id)
     return list(session.scalars(query.order_by(Event.occurred_at.desc(), Event.id.desc())))
+
+
+def recording_for_staff(
+    session: Session, *, token: str, staff: StaffUser, lock: bool = False
+) -> Draft:
+    """A case a clerk is recording for a resident (assisted intake), by its draft's token,
+    for someone who may record cases. A resident's own draft on the portal is never found
+    here, whatever its token. With `lock`, the draft's row is locked and read afresh, so
+    two people sending the same record at once make one case."""
+    if not may(staff, Permission.RECORD_CASES):
+        raise NotFound
+    query = select(Draft).where(Draft.token == token, Draft.channel != CaseChannel.PORTAL)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    draft = session.scalars(query).first()
+    if draft is None:
+        raise NotFound
+    return draft

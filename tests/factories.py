@@ -8,15 +8,31 @@ caseworker = make_staff(session, roles=[RoleCode.CASEWORKER], team=make_team(ses
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.models import Case, Decision, Party, RoleCode, StaffUser, Team
-from shared.services import cases, decisions, parties, staff
+from shared.casetypes.forms import form_for
+from shared.models import (
+    Case,
+    CaseChannel,
+    Decision,
+    Document,
+    Draft,
+    Party,
+    RoleCode,
+    StaffUser,
+    Team,
+)
+from shared.scanning import ScanResult, Verdict
+from shared.services import cases, decisions, documents, intake, parties, staff
 from shared.services.casetypes import case_type_for
+from shared.storage import Storage
+from shared.uploads.receiving import IncomingFile
 
 STAFF_PASSWORD = "a long password for tests"
 _numbers = itertools.count(1)
@@ -121,3 +137,65 @@ def decide_case(
     if case.state == "decision_pending":
         decisions.approve_decision(session, case=case, approver=supervisor(session))
     return decision
+
+
+def make_document(
+    session: Session,
+    storage: Storage,
+    *,
+    case: Case,
+    content: bytes = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<<>>\n%%EOF\n",
+    filename: str = "letter.pdf",
+    uploaded_by: Party | StaffUser | None = None,
+    verdict: Verdict | None = Verdict.CLEAN,
+    previous: Document | None = None,
+) -> Document:
+    """A file on the case, received as an upload is and given `verdict` as a scan gives one
+    (None: still awaiting its scan); with `previous`, a new version of that one. For pages
+    that need a document: scanning itself is tested with the real clamd and worker."""
+    with tempfile.TemporaryDirectory(prefix="caseway-document-") as spool:
+        incoming = IncomingFile(Path(spool), limit_bytes=len(content) + 1)
+        incoming.write(content)
+        rules = documents.UploadRules(allowed=("pdf", "png", "text"), max_documents=1000,
+                                      max_bytes=len(content) + 1)  # fmt: skip
+        document = documents.receive_upload(
+            session, storage, incoming=incoming, filename=filename, rules=rules,
+            uploaded_by=uploaded_by or case.applicant, case=case, previous=previous,
+        )  # fmt: skip
+    if verdict is not None:
+        signature = "Caseway.Test.EICAR" if verdict is Verdict.INFECTED else None
+        documents.record_scan_result(session, storage, document=document,
+                                     result=ScanResult(verdict, signature))  # fmt: skip
+    return document
+
+
+# An application's answers as a draft keeps them (dates as ISO dates, the address in parts).
+RECORDED_ANSWERS: dict[str, Any] = {
+    "service": "parking-permit", "details": "A permit for Elm Street.", "needed_by": "2027-06-01",
+    "given_name": "Ana", "family_name": "Silva", "date_of_birth": "1984-03-14",
+    "email": "ana.silva@example.org", "phone": "+44 808 157 0192",
+    "address": {"line_1": "1 Elm Street", "line_2": "", "town": "Cardiff", "postcode": "CF10 1AA"},
+    "contact_by": ["email", "post"], "large_print": "no",
+}  # fmt: skip
+
+
+def make_recording(
+    session: Session,
+    *,
+    clerk: StaffUser,
+    channel: CaseChannel = CaseChannel.PHONE,
+    locale: str = "cy",
+    answered: bool = False,
+    sent: bool = False,
+) -> Draft:
+    """An application a clerk is recording (assisted intake): just started, `answered`
+    (RECORDED_ANSWERS, the resident writing in `locale`), or `sent` (recorded as a case)."""
+    definition = form_for("application")
+    draft = intake.start_recording(session, case_type="application", channel=channel, clerk=clerk)
+    if answered or sent:
+        intake.record_answers(session, draft=draft, definition=definition,
+                              answers=RECORDED_ANSWERS, resident_locale=locale)  # fmt: skip
+    if sent:
+        intake.record_case(session, draft=draft, definition=definition,
+                           case_type=case_type_for(session, "application"), clerk=clerk)  # fmt: skip
+    return draft

@@ -20,6 +20,7 @@ NOT_VISITED = {
     "language.choose": "redirects back to the page it was chosen on; not a page itself",
     "uploads.status": "JSON for the upload page's live status, not a page",
     "uploads.download": "a file sent as an attachment, not a page (tests/integration/test_documents.py)",
+    "documents.download": "a file sent as an attachment, not a page (tests/integration/backoffice/test_document_pages.py)",
     "tracking.copy": "a PDF, not a page: checked as a tagged PDF in each script (tests/integration/test_what_you_told_us.py)",
 }
 # The back office's sample case, made by the browser suite's backoffice_url fixture.
@@ -42,9 +43,34 @@ NEEDS_DATA: dict[str, Callable[[], str]] = {
     # The back office: the first account in a new database (the browser suite's
     # every-role account), and the page a spent or altered set-password link shows.
     "staff.member": lambda: "/staff/1",
+    "reassignment.reassign": lambda: "/staff/1/reassign",
     "sign_in.set_password": lambda: "/set-password/not-a-valid-token",
     "cases.case": lambda: f"/cases/{BACKOFFICE_CASE.get('reference', 'ZZZZ-ZZZZ-Z')}",
+    "documents.add": lambda: f"{_sample_case()}/documents/new",
+    "parties.add": lambda: f"{_sample_case()}/parties/new",
+    "parties.remove": lambda: (
+        f"{_sample_case()}/parties/{BACKOFFICE_CASE.get('case_party_id', '0')}/remove"
+    ),
+    "documents.classification": lambda: f"{_sample_document()}/classification",
+    "documents.versions": lambda: f"{_sample_document()}/versions",
+    # Assisted intake: a case just started (its form sent empty shows every error), one
+    # with its answers (check them), one recorded (tests/browser/conftest.py).
+    "intake.answers": lambda: _sample_recording("recording"),
+    "intake.check": lambda: _sample_recording("answered") + "/check",
+    "intake.done": lambda: _sample_recording("recorded") + "/done",
 }
+
+
+def _sample_case() -> str:
+    return f"/cases/{BACKOFFICE_CASE.get('reference', 'ZZZZ-ZZZZ-Z')}"
+
+
+def _sample_recording(which: str) -> str:
+    return f"/intake/{BACKOFFICE_CASE.get(which, 'not-a-valid-token')}"
+
+
+def _sample_document() -> str:
+    return f"{_sample_case()}/documents/{BACKOFFICE_CASE.get('document_id', '0')}"
 
 
 def url_map_apps() -> dict[str, Flask]:

@@ -6,16 +6,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from backoffice.forms import NoteForm, TransitionForm
+from backoffice.sections.intake import recorded_by
+from backoffice.sections.tasks import TASK_EVENT_TITLES
 from shared import access
 from shared.casetypes import case_type_definition
 from shared.casetypes.forms import form_for
-from shared.models import Case, StaffUser
+from shared.models import Case, Event, StaffUser
 from shared.permissions import Permission, may
 from shared.services import cases as case_service
 from shared.services import documents
+from shared.services import staff as staff_service
 from shared.web import db_session
 from shared.web.answers import read_back
 from shared.workflow import workflow_for
@@ -23,6 +27,15 @@ from shared.workflow import workflow_for
 # Decisions are recorded and approved with their own forms (outcome, reasons), not as a
 # bare button.
 DECISION_TRANSITIONS = frozenset({"decide", "approve_decision", "return_decision"})
+# History entries that are no move in the workflow, by kind.
+EVENT_TITLES = {
+    "note": _l("Internal note"),
+    "reassigned": _l("Reassigned"),
+    "party_added": _l("Party added"),
+    "party_removed": _l("Party removed"),
+    **TASK_EVENT_TITLES,
+}
+CASE_UPDATED = _l("Case updated")
 
 
 def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> dict[str, object]:
@@ -38,17 +51,21 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
         for t in actions
     }
     note_form = forms.get("note") or NoteForm(formdata=None)
+    history = access.staff_timeline(db_session(), case=found)
     return {
         "case_type": case_type_definition(found.case_type.code),
         "status": status_text(found, found.state),
         "answers": read_back(form_for(found.case_type.code), found.answers, resident_files),
-        "documents": files,
-        "history": access.staff_timeline(db_session(), case=found),
+        "history": history,
+        "actor_names": staff_service.names_of(
+            db_session(), staff_ids=[event.actor_staff_id for event in history]
+        ),
         "actions": actions,
         "transition_forms": transition_forms,
         "note_form": note_form,
         "may_work": may(staff, Permission.WORK_CASES),
         "state_text": lambda state: status_text(found, state),
+        "event_title": lambda event: event_title(found, event),
         "page_forms": [note_form, *transition_forms.values()],
     }
 
@@ -56,3 +73,12 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
 def status_text(found: Case, state: str) -> str:
     workflow = workflow_for(found.case_type.code, found.workflow_version)
     return workflow.status_text(state, str(get_locale() or "en"))
+
+
+def event_title(found: Case, event: Event) -> str:
+    """A history entry's heading: the state it moved to, or what else happened."""
+    if event.kind == "recorded":
+        return recorded_by(found)
+    if event.kind in EVENT_TITLES:
+        return str(EVENT_TITLES[event.kind])
+    return status_text(found, event.to_state) if event.to_state else str(CASE_UPDATED)

@@ -8,12 +8,20 @@ from flask import render_template
 from flask_wtf import FlaskForm
 
 from backoffice.auth import acting_staff
-from backoffice.sections import workflow
+from backoffice.sections import decision, documents, intake, parties, related, tasks, workflow
 from shared.models import Case, StaffUser
 
 Section = Callable[[Case, StaffUser, Mapping[str, FlaskForm]], dict[str, object]]
 
-SECTIONS: list[Section] = [workflow.section]
+SECTIONS: list[Section] = [
+    workflow.section,
+    parties.section,
+    decision.section,
+    tasks.section,
+    documents.section,
+    related.section,
+    intake.section,
+]
 
 
 def render_case_page(found: Case, **forms: FlaskForm) -> str:

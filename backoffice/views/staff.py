@@ -3,7 +3,7 @@ change roles, team and skills, send a new link, deactivate."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -19,6 +19,7 @@ from shared.services import staff as staff_service
 from shared.services.staff_sign_in import password_link_token
 from shared.web import db_session, services, unit_of_work
 from shared.web.links import absolute_url
+from shared.web.sorting import sorting_from
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -34,9 +35,11 @@ REFUSALS = {
 @blueprint.get("/")
 @requires(Permission.MANAGE_STAFF)
 def index() -> str:
-    return render_template(
-        "backoffice/staff/index.html", members=staff_service.staff_list(db_session())
+    sorting = sorting_from(request.args, allowed=staff_service.STAFF_LIST_ORDERS, default="name")
+    members = staff_service.staff_list(
+        db_session(), sort=sorting.key, descending=sorting.is_descending
     )
+    return render_template("backoffice/staff/index.html", members=members, sorting=sorting)
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from portal.forms import SaveForm
 from portal.limits import PER_ADDRESS_FILING, PER_CLIENT_FILING, limiter
-from portal.questions import answers_from, form_data_from, page_form
 from portal.views import uploads
 from shared.casetypes import load_case_types
 from shared.casetypes.forms import FormDefinition, Page, form_case_types, form_for
@@ -23,6 +22,7 @@ from shared.services.casetypes import case_type_for
 from shared.web import db_session, services, unit_of_work
 from shared.web.answers import read_back
 from shared.web.links import absolute_url
+from shared.web.questions import answers_from, form_data_from, page_form
 
 blueprint = Blueprint("filing", __name__, url_prefix="/file")
 FORM_CHANGED = _l(

@@ -2,7 +2,8 @@
 
 from shared.models.audit import AuditEvent
 from shared.models.base import Base
-from shared.models.case import Case, CaseType, Decision, Event, Task, TaskState
+from shared.models.case import Case, CaseChannel, CaseType, Decision, Event, Task, TaskState
+from shared.models.case_party import CaseParty, CasePartyRole
 from shared.models.document import Classification, Document, ScanState
 from shared.models.draft import Draft
 from shared.models.feedback import Feedback, Satisfaction
@@ -16,6 +17,9 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "CaseChannel",
+    "CaseParty",
+    "CasePartyRole",
     "CaseType",
     "Classification",
     "Decision",

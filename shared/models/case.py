@@ -32,6 +32,16 @@ class CaseType(Base):
         return str(self.labels.get(locale) or self.labels.get(default_locale) or self.code)
 
 
+class CaseChannel(enum.Enum):
+    """How a case reached us: filed on the portal, or recorded by a clerk (assisted intake)
+    from a phone call, a letter or a visit."""
+
+    PORTAL = "portal"
+    PHONE = "phone"
+    POST = "post"
+    IN_PERSON = "in_person"
+
+
 class Case(Base):
     __tablename__ = "case"
 
@@ -51,6 +61,11 @@ class Case(Base):
     appealed_decision_id: Mapped[int | None] = mapped_column(
         ForeignKey("decision.id", use_alter=True)
     )
+    channel: Mapped[CaseChannel] = mapped_column(
+        enum_column(CaseChannel), default=CaseChannel.PORTAL, server_default="portal"
+    )
+    # The clerk who recorded the case for the resident; None when they filed it themselves.
+    recorded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     due_at: Mapped[datetime | None]
@@ -59,7 +74,8 @@ class Case(Base):
     case_type: Mapped[CaseType] = relationship()
     applicant: Mapped[Party] = relationship()
     team: Mapped[Team | None] = relationship()
-    assignee: Mapped[StaffUser | None] = relationship()
+    assignee: Mapped[StaffUser | None] = relationship(foreign_keys=[assignee_id])
+    recorded_by: Mapped[StaffUser | None] = relationship(foreign_keys=[recorded_by_staff_id])
     events: Mapped[list[Event]] = relationship(
         back_populates="case", order_by="Event.occurred_at", cascade="all, delete-orphan"
     )
@@ -117,3 +133,8 @@ class Decision(Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
     approved_at: Mapped[datetime | None]
+
+    @property
+    def given_at(self) -> datetime:
+        """When the resident was told: on approval where the case type requires one."""
+        return self.approved_at or self.decided_at

@@ -1,7 +1,8 @@
 """Drafts: a citizen's answers while they fill in a form, kept until they submit.
 
 Kept in the database, not the session cookie, so long answers fit, a save-and-resume
-link can find them, and a submitted draft remembers its case (one case per draft)."""
+link can find them, and a submitted draft remembers its case (one case per draft). A
+clerk recording a case for a resident (assisted intake) keeps its answers on one too."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.models.base import Base, utcnow
+from shared.models.base import Base, enum_column, utcnow
+from shared.models.case import CaseChannel
 
 
 class Draft(Base):
@@ -26,3 +28,8 @@ class Draft(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    # A clerk recording a case for a resident (assisted intake) says how it came in; a
+    # resident's own draft on the portal is never one of those.
+    channel: Mapped[CaseChannel] = mapped_column(
+        enum_column(CaseChannel), default=CaseChannel.PORTAL, server_default="portal"
+    )

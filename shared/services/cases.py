@@ -26,11 +26,12 @@ def open_case(
     summary: str,
     answers: dict[str, Any],
     team: Team | None = None,
-    acknowledgement: NoticeKind = NoticeKind.ACKNOWLEDGEMENT,
+    acknowledgement: NoticeKind | None = NoticeKind.ACKNOWLEDGEMENT,
     acknowledgement_context: dict[str, Any] | None = None,
 ) -> Case:
     """A new case in the first state of every workflow, with its first timeline entry and
-    an acknowledgement to the applicant."""
+    an acknowledgement to the applicant (none when `acknowledgement` is None: a resident
+    a clerk recorded without an email address has nowhere to receive it)."""
     now = utcnow()
     workflow = workflow_for(case_type.code)
     case = Case(
@@ -65,6 +66,8 @@ def open_case(
         object_id=case.reference,
         details={"case_type": case_type.code},
     )
+    if acknowledgement is None:
+        return case
     notices.create_notice(
         session,
         kind=acknowledgement,

@@ -61,9 +61,13 @@ class SelfApproval(Exception):
     """Nobody approves their own decision."""
 
 
-def approve_decision(session: Session, *, case: Case, approver: StaffUser) -> Decision:
-    """A second person approves the decision waiting on the case: the resident is told."""
-    decision = _waiting_decision(session, case, approver)
+def approve_decision(
+    session: Session, *, case: Case, approver: StaffUser, decision_id: int | None = None
+) -> Decision:
+    """A second person approves the decision waiting on the case: the resident is told.
+    `decision_id`: the decision the approver read; another one made meanwhile is refused
+    as stale."""
+    decision = _waiting_decision(session, case, approver, decision_id, "approve_decision")
     cases.transition(session, case=case, name="approve_decision", actor=approver,
                      expected_state="decision_pending")  # fmt: skip
     decision.approved_by_id = approver.id
@@ -72,17 +76,31 @@ def approve_decision(session: Session, *, case: Case, approver: StaffUser) -> De
     return decision
 
 
-def return_decision(session: Session, *, case: Case, approver: StaffUser, comments: str) -> None:
+def return_decision(
+    session: Session,
+    *,
+    case: Case,
+    approver: StaffUser,
+    comments: str,
+    decision_id: int | None = None,
+) -> None:
     """The approver sends the decision back to be worked on, saying why (staff only)."""
-    _waiting_decision(session, case, approver)
+    _waiting_decision(session, case, approver, decision_id, "return_decision")
     cases.transition(session, case=case, name="return_decision", actor=approver,
                      reason=comments, expected_state="decision_pending")  # fmt: skip
 
 
-def _waiting_decision(session: Session, case: Case, approver: StaffUser) -> Decision:
+def _waiting_decision(
+    session: Session, case: Case, approver: StaffUser, decision_id: int | None, name: str
+) -> Decision:
+    # The case's row is locked first, so the decision read is the one still waiting when
+    # the transition is written (a return and a new decision cannot slip in between).
+    session.refresh(case, with_for_update=True)
     decision = latest_decision(session, case)
     if decision is None:
-        raise cases.TransitionRefused("not_from_this_state", "approve_decision")
+        raise cases.TransitionRefused("not_from_this_state", name)
+    if decision_id is not None and decision.id != decision_id:
+        raise cases.TransitionRefused("stale", name)
     if decision.decided_by_id == approver.id:
         raise SelfApproval(case.reference)
     return decision
@@ -103,5 +121,5 @@ def appeal_window(case: Case, decision: Decision, *, today: date | None = None) 
     days = case.case_type.appeal_window_days
     if days <= 0:
         return AppealWindow(is_open=False, closes_on=None)
-    closes_on = decision.decided_at.date() + timedelta(days=days)
+    closes_on = decision.given_at.date() + timedelta(days=days)
     return AppealWindow(is_open=(today or date.today()) <= closes_on, closes_on=closes_on)

@@ -64,13 +64,17 @@ def receive_upload(
     case: Case | None = None,
     question: str | None = None,
     previous: Document | None = None,
+    classification: Classification | None = None,
 ) -> Document:
     """Check an upload as received, move it into quarantine and record it awaiting its
-    scan; the scan job is enqueued when the transaction commits (`shared.jobs.outbox`)."""
+    scan; the scan job is enqueued when the transaction commits (`shared.jobs.outbox`).
+    A new document is personal unless `classification` says otherwise (staff adding one
+    choose); a new version keeps the classification of the one it replaces."""
     name = sanitise_filename(filename)
     kind = _checked(session, incoming, name, rules, draft=draft, case=case, question=question,
                     new_version=previous is not None)  # fmt: skip
     key = new_key()
+    initial_classification = classification or Classification.PERSONAL
     document = Document(
         case=case,
         draft_id=draft.id if draft is not None else None,
@@ -84,7 +88,7 @@ def receive_upload(
         uploaded_by_staff_id=uploaded_by.id if isinstance(uploaded_by, StaffUser) else None,
         previous_version_id=previous.id if previous is not None else None,
         version=previous.version + 1 if previous is not None else 1,
-        classification=previous.classification if previous else Classification.PERSONAL,
+        classification=previous.classification if previous else initial_classification,
         pii_tags=list(previous.pii_tags) if previous is not None else [],
     )
     session.add(document)
@@ -95,7 +99,12 @@ def receive_upload(
         action="document.uploaded" if previous is None else "document.new_version",
         object_kind="document",
         object_id=document.id,
-        details={"size_bytes": incoming.size, "kind": kind.code, "version": document.version},
+        details={
+            "size_bytes": incoming.size,
+            "kind": kind.code,
+            "version": document.version,
+            "classification": document.classification.value,
+        },
     )
     # The file goes into quarantine last: if storage fails, the caller's transaction rolls
     # back and no row points at a missing file.
@@ -318,25 +327,36 @@ def change_classification(
     classification: Classification,
     pii_tags: Iterable[str],
     by: StaffUser,
-) -> None:
-    """The one way to change how a document is classified and tagged; always audited."""
+    reason: str,
+) -> bool:
+    """The one way to change how a document is classified and tagged; always audited, with
+    the reason the person gave (who may open a file depends on it). Earlier versions of the
+    document change with it, so no older copy of the file stays less protected. Each row is
+    locked first, so of two people at the same moment the second sees the first's change as
+    its "before"; False (nothing written) if the document was already so classified, as
+    after a second press."""
     tags = sorted(set(pii_tags))
     unknown = set(tags) - PII_TAGS
     if unknown:
         raise ValueError(f"unknown PII tags: {', '.join(sorted(unknown))}")
-    before = {"classification": document.classification.value, "pii_tags": document.pii_tags}
-    document.classification = classification
-    document.pii_tags = tags
-    audit.record(
-        session,
-        actor=by,
-        action="document.classified",
-        object_kind="document",
-        object_id=document.id,
-        details={"before": before, "after": {"classification": classification.value,
-                                              "pii_tags": tags}},
-    )  # fmt: skip
+    if not reason.strip():
+        raise ValueError("a change of classification needs a reason")
+    after = {"classification": classification.value, "pii_tags": tags}
+    changed = False
+    # Oldest first, the one asked for last: every change locks a chain in the same order.
+    for version in reversed(versions_of(session, document)):
+        session.refresh(version, with_for_update=True)
+        before = {"classification": version.classification.value, "pii_tags": version.pii_tags}
+        if before == after:
+            continue
+        version.classification = classification
+        version.pii_tags = tags
+        audit.record(session, actor=by, action="document.classified", object_kind="document",
+                     object_id=version.id,
+                     details={"before": before, "after": after, "reason": reason})  # fmt: skip
+        changed = True
     session.flush()
+    return changed
 
 
 def _tell_uploader(session: Session, *, document: Document, case: Case) -> None:

@@ -75,32 +75,44 @@ def submit(
     case_type: CaseType,
 ) -> Case:
     """One case per draft: submitting again (double click, refresh) returns the same case."""
-    if draft.submitted_case_id is not None:
-        existing = session.get(Case, draft.submitted_case_id)
-        if existing is not None:
-            return existing
+    existing = submitted_case(session, draft)
+    if existing is not None:
+        return existing
     if draft.form_version != definition.version:
         raise FormChanged(draft.form_version)
     if draft.answers.get(APPEAL_OF):
         case = _submit_appeal(session, draft=draft, definition=definition, case_type=case_type)
     else:
-        case = _submit_case(session, draft=draft, definition=definition, case_type=case_type)
+        applicant = applicant_for(session, draft.answers, draft.locale)
+        case = open_from_draft(session, draft=draft, definition=definition, case_type=case_type,
+                               applicant=applicant)  # fmt: skip
     documents.attach_draft_documents(session, draft=draft, case=case)
     session.flush()
     return case
 
 
-def _submit_case(
+def submitted_case(session: Session, draft: Draft) -> Case | None:
+    """The case this draft has already become, if it has (one case per draft)."""
+    if draft.submitted_case_id is None:
+        return None
+    return session.get(Case, draft.submitted_case_id)
+
+
+def open_from_draft(
     session: Session,
     *,
     draft: Draft,
     definition: FormDefinition,
     case_type: CaseType,
+    applicant: Party,
+    acknowledge: bool = True,
 ) -> Case:
-    applicant = _applicant(session, draft.answers, draft.locale)
+    """The case the draft's answers make for `applicant`, with any Party of the same name
+    and date of birth flagged to intake; acknowledged unless `acknowledge` is False."""
     case = cases.open_case(
         session, case_type=case_type, applicant=applicant, summary=summary_of(definition, draft),
         answers=dict(draft.answers),
+        acknowledgement=NoticeKind.ACKNOWLEDGEMENT if acknowledge else None,
     )  # fmt: skip
     case.form_version = draft.form_version
     _flag_possible_duplicates(session, case=case, applicant=applicant)
@@ -153,7 +165,9 @@ CONTACT_ANSWERS = {
 PERSON_ANSWERS = {"given_name": "given_name", "family_name": "family_name", "email": "email"}
 
 
-def _applicant(session: Session, answers: dict[str, Any], locale: str) -> Party:
+def applicant_for(session: Session, answers: dict[str, Any], locale: str) -> Party:
+    """The Party the answers are about: the one with this email address if it is verified,
+    otherwise a new one (never merged with a lookalike; see _flag_possible_duplicates)."""
     email = (answers.get("email") or "").strip().lower() or None
     if email:
         verified = session.scalars(

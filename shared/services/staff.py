@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, selectinload
 
 from shared.models import Case, Role, RoleCode, StaffUser, Team
 from shared.models.staff import staff_user_role
@@ -191,8 +192,40 @@ def active_administrators(session: Session) -> int:
     return session.scalar(query) or 0
 
 
-def staff_list(session: Session) -> list[StaffUser]:
-    return list(session.scalars(select(StaffUser).order_by(StaffUser.display_name, StaffUser.id)))
+# The orders the staff list can be sorted in, by the name the page's links use. Each
+# ignores case, and the two databases agree (PostgreSQL runs with the C collation).
+STAFF_LIST_ORDERS: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {
+    "name": func.lower(StaffUser.display_name),
+    "email": func.lower(StaffUser.email),
+    "team": func.lower(Team.name),
+    "last-signed-in": StaffUser.last_signed_in_at,
+}
+
+
+def staff_list(
+    session: Session, *, sort: str = "name", descending: bool = False
+) -> list[StaffUser]:
+    """Everyone with an account, in the order asked for (a key of STAFF_LIST_ORDERS).
+    Those with no team or who never signed in come last either way; equal values stay in
+    name order, then in the order the accounts were made, so a page never reshuffles."""
+    column = STAFF_LIST_ORDERS[sort]
+    ordered = column.desc() if descending else column.asc()
+    query = (
+        select(StaffUser)
+        .outerjoin(Team, Team.id == StaffUser.team_id)
+        .order_by(ordered.nulls_last(), func.lower(StaffUser.display_name), StaffUser.id)
+        .options(contains_eager(StaffUser.team), selectinload(StaffUser.roles))
+    )
+    return list(session.scalars(query))
+
+
+def names_of(session: Session, *, staff_ids: Iterable[int | None]) -> dict[int, str]:
+    """The names of these members of staff by id (who did what, on a case's history)."""
+    wanted = {staff_id for staff_id in staff_ids if staff_id is not None}
+    if not wanted:
+        return {}
+    query = select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(wanted))
+    return {row.id: row.display_name for row in session.execute(query)}
 
 
 def teams(session: Session) -> list[Team]:

@@ -66,10 +66,12 @@ STAFF_EMAIL = "every.role@council.example"
 
 @pytest.fixture
 def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
+    from datetime import timedelta
+
     from shared.db import transaction
     from shared.models import RoleCode
-    from shared.services import notes
-    from tests.factories import make_case, make_staff
+    from shared.services import notes, tasks
+    from tests.factories import make_case, make_document, make_recording, make_staff
     from tests.pages import BACKOFFICE_CASE
 
     with transaction(backoffice_app.extensions["caseway"].sessions) as session:
@@ -79,7 +81,33 @@ def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
                    "needed_by": "2027-06-01", "contact_by": ["email", "post"]}  # fmt: skip
         case = make_case(session, state="in_progress", answers=answers)
         notes.add_note(session, case=case, author=member, text="Called the resident.")
+        # Tasks: one overdue (added last week, due yesterday), one done.
+        today = tasks.service_today()
+        tasks.add_task(session, case=case, author=member, title="Ask for proof of address",
+                       assignee=member, due_on=today - timedelta(days=1),
+                       today=today - timedelta(days=7))  # fmt: skip
+        done = tasks.add_task(session, case=case, author=member, title="Check the street")
+        tasks.complete_task(session, task=done, case=case, actor=member)
+        # A representative: the parties' cards, each with its "Remove" button.
+        from shared.models import CasePartyRole
+        from shared.services import case_parties
+
+        representative = case_parties.add_party_to_case(
+            session, case=case, staff=member, role=CasePartyRole.REPRESENTATIVE,
+            given_name="Cerys", family_name="Jones", email="cerys@example.org")  # fmt: skip
+        BACKOFFICE_CASE["case_party_id"] = str(representative.id)
+        # A document in two versions, and another case of the same person (related cases).
+        storage = backoffice_app.extensions["caseway"].storage
+        letter = make_document(session, storage, case=case, filename="Letter.pdf")
+        newer = make_document(session, storage, case=case, filename="Letter v2.pdf",
+                              previous=letter)  # fmt: skip
+        BACKOFFICE_CASE["document_id"] = str(newer.id)
+        make_case(session, applicant=case.applicant)
         BACKOFFICE_CASE["reference"] = case.reference
+        # Assisted intake: a case just started, one with its answers, and one recorded.
+        BACKOFFICE_CASE["recording"] = make_recording(session, clerk=member).token
+        BACKOFFICE_CASE["answered"] = make_recording(session, clerk=member, answered=True).token
+        BACKOFFICE_CASE["recorded"] = make_recording(session, clerk=member, sent=True).token
     yield from serve(backoffice_app)
 
 

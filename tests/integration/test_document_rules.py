@@ -96,7 +96,8 @@ def test_classification_changes_are_audited(
                                          password="a long password 123", roles=[RoleCode.SUPERVISOR])  # fmt: skip
     assert document.classification is Classification.PERSONAL
     documents.change_classification(session, document=document, classification=Classification.SENSITIVE,
-                                    pii_tags=["identity_document", "name"], by=supervisor)  # fmt: skip
+                                    pii_tags=["identity_document", "name"], by=supervisor,
+                                    reason="A passport")  # fmt: skip
     assert (document.classification, document.pii_tags) == (
         Classification.SENSITIVE,
         ["identity_document", "name"],
@@ -109,7 +110,7 @@ def test_classification_changes_are_audited(
     assert (event.actor_kind, event.actor_id) == ("staff", str(supervisor.id))
     with pytest.raises(ValueError, match="unknown PII tags"):
         documents.change_classification(session, document=document, classification=Classification.PUBLIC,
-                                        pii_tags=["shoe_size"], by=supervisor)  # fmt: skip
+                                        pii_tags=["shoe_size"], by=supervisor, reason="x")  # fmt: skip
     assert document.classification is Classification.SENSITIVE  # unchanged by the refused call
 
 

@@ -6,6 +6,7 @@ approval by a second person where the case type requires it."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -164,6 +165,45 @@ def test_a_returned_decision_goes_back_to_work_with_comments_staff_only(session:
     assert case.state == "in_progress"
     returned = session.scalars(select(Event).where(Event.kind == "return_decision")).one()
     assert (returned.note, returned.is_public) == ("Check the map.", False)
+
+
+def test_only_the_decision_the_approver_read_is_approved(session: Session) -> None:
+    case = make_case(session, state="in_progress")
+    worker = make_staff(session, roles=[RoleCode.CASEWORKER])
+    first = decisions.record_decision(session, case=case, outcome="approved", explanation="",
+                                      decided_by=worker)  # fmt: skip
+    supervisor = make_staff(session, roles=[RoleCode.SUPERVISOR])
+    decisions.return_decision(session, case=case, approver=supervisor, comments="Check.",
+                              decision_id=first.id)  # fmt: skip
+    second = decisions.record_decision(session, case=case, outcome="refused", explanation="",
+                                       reason_codes=["not_eligible"], decided_by=worker)  # fmt: skip
+    # An approver still reading the first (returned) decision approves nothing.
+    with pytest.raises(TransitionRefused) as stale:
+        decisions.approve_decision(session, case=case, approver=supervisor, decision_id=first.id)
+    assert stale.value.reason == "stale"
+    assert case.state == "decision_pending"
+    decisions.approve_decision(session, case=case, approver=supervisor, decision_id=second.id)
+    assert (case.state, second.approved_by_id, first.approved_by_id) == (
+        "decided",
+        supervisor.id,
+        None,
+    )
+
+
+def test_the_appeal_window_runs_from_when_the_resident_was_told(session: Session) -> None:
+    case = make_case(session, state="in_progress")
+    worker = make_staff(session, roles=[RoleCode.CASEWORKER])
+    decision = decisions.record_decision(session, case=case, outcome="approved",
+                                         explanation="", decided_by=worker)  # fmt: skip
+    decision.decided_at -= timedelta(days=40)  # approval waited longer than the window
+    decisions.approve_decision(session, case=case, approver=make_staff(session,
+                               roles=[RoleCode.SUPERVISOR]))  # fmt: skip
+    assert decision.approved_at is not None
+    window = decisions.appeal_window(case, decision, today=decision.approved_at.date())
+    days = case.case_type.appeal_window_days
+    assert window == decisions.AppealWindow(
+        is_open=True, closes_on=decision.approved_at.date() + timedelta(days=days)
+    )
 
 
 def test_a_decided_case_can_be_closed_and_the_resident_is_told(session: Session) -> None:

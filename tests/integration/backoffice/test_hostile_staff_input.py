@@ -6,10 +6,13 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Flask
-from hypothesis import given
+from hypothesis import example, given
 from sqlalchemy import func, select
 
-from shared.models import Event, RoleCode
+from shared.db import transaction
+from shared.models import Case, Event, Notice, RoleCode, StaffUser
+from shared.web.text import without_direction_controls
+from tests.factories import make_case
 from tests.integration.test_hostile_input import HOSTILE_TEXT, PROPERTY, csrf, new_client, raw_post
 from tests.staff_signing_in import sign_in_staff, staff_member
 
@@ -26,17 +29,19 @@ def test_signing_in_never_fails(backoffice: Flask, email: str, password: str) ->
 
 @PROPERTY
 @given(reference=HOSTILE_TEXT, note=HOSTILE_TEXT)
+@example(reference="\ud800", note="0")  # a lone surrogate, once found failing the test itself
 def test_finding_a_case_and_adding_a_note_never_fail(
     backoffice: Flask, reference: str, note: str
 ) -> None:
     member = staff_member(backoffice, RoleCode.CASEWORKER)
     client = new_client(backoffice)
     sign_in_staff(client, member.email)
-    found = client.get("/cases/find", query_string={"reference": reference})
+    # A lone surrogate has no UTF-8 form: its bytes go as an attacker could send them.
+    typed = quote(reference, safe="", errors="surrogatepass")
+    found = client.get(f"/cases/find?reference={typed}")
     assert found.status_code in (200, 302, 400)
     before = _notes(backoffice)
-    # A lone surrogate has no UTF-8 form: its bytes go as an attacker could send them.
-    path = f"/cases/{quote(reference, safe='', errors='surrogatepass')}/notes"
+    path = f"/cases/{typed}/notes"
     response = raw_post(client, path, [("csrf_token", csrf(client, "/")), ("note", note)])
     # No such case (or text no database keeps, or an address that is no form of ours).
     assert response.status_code in (400, 404, 405)
@@ -46,3 +51,56 @@ def test_finding_a_case_and_adding_a_note_never_fail(
 def _notes(app: Flask) -> int:
     with app.extensions["caseway"].sessions() as session:
         return session.scalar(select(func.count(Event.id)).where(Event.kind == "note")) or 0
+
+
+@PROPERTY
+@given(name=HOSTILE_TEXT, email=HOSTILE_TEXT, role=HOSTILE_TEXT, team=HOSTILE_TEXT)
+def test_inviting_a_member_of_staff_never_fails(
+    backoffice: Flask, name: str, email: str, role: str, team: str
+) -> None:
+    administrator = staff_member(backoffice, RoleCode.ADMINISTRATOR)
+    client = new_client(backoffice)
+    sign_in_staff(client, administrator.email)
+    before = _count(backoffice, StaffUser.id), _count(backoffice, Notice.id)
+    response = raw_post(client, "/staff/new", [("csrf_token", csrf(client, "/staff/new")),
+                                               ("display_name", name), ("email", email),
+                                               ("roles", role), ("roles", "caseworker"),
+                                               ("team", team)])  # fmt: skip
+    assert response.status_code in (200, 400)  # no hostile form is ever accepted
+    # Nobody added, and no invitation sent, from a refused form.
+    assert (_count(backoffice, StaffUser.id), _count(backoffice, Notice.id)) == before
+
+
+@PROPERTY
+@given(reason=HOSTILE_TEXT)
+def test_a_transition_s_reason_never_fails(backoffice: Flask, reason: str) -> None:
+    member = staff_member(backoffice, RoleCode.CASEWORKER)
+    with transaction(backoffice.extensions["caseway"].sessions) as session:
+        case = make_case(session, state="in_progress")
+        case.assignee_id = member.id
+        reference = case.reference
+    client = new_client(backoffice)
+    sign_in_staff(client, member.email)
+    token = csrf(client, f"/cases/{reference}")
+    response = raw_post(client, f"/cases/{reference}/transitions/request_information",
+                        [("csrf_token", token), ("request_information-csrf_token", token),
+                         ("request_information-expected_state", "in_progress"),
+                         ("request_information-reason", reason)])  # fmt: skip
+    assert response.status_code in (200, 302, 400)
+    with backoffice.extensions["caseway"].sessions() as session:
+        found = session.scalars(select(Case).where(Case.reference == reference)).one()
+        moves = session.scalars(
+            select(Event).where(Event.case_id == found.id, Event.kind == "request_information")
+        ).all()
+    if response.status_code == 302:  # moved once, with the reason as given
+        assert found.state == "awaiting_information"
+        assert [(move.note or "").strip() for move in moves] == [
+            str(without_direction_controls(reason)).strip()
+        ]
+    else:  # refused: nothing written
+        assert (found.state, moves) == ("in_progress", [])
+
+
+def _count(app: Flask, column: object) -> int:
+    with app.extensions["caseway"].sessions() as session:
+        return session.scalar(select(func.count(column))) or 0

@@ -3,16 +3,24 @@ limit, every attempt audited, a new session at sign-in, and sign out everywhere.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from shared.db import transaction
 from shared.models import AuditEvent, RoleCode, StaffUser
 from shared.models.base import utcnow
 from shared.services.staff_sign_in import WRONG_PASSWORDS_BEFORE_LOCK
-from tests.staff_signing_in import post_form, sign_in_staff, signed_in_client, staff_member
+from tests.staff_signing_in import (
+    csrf_token,
+    post_form,
+    sign_in_staff,
+    signed_in_client,
+    staff_member,
+)
 
 REFUSED = "Enter the email address and password of your account."
 
@@ -130,3 +138,33 @@ def test_health_shows_versions_to_a_signed_in_administrator_only(backoffice: Fla
     worker, _ = signed_in_client(backoffice, RoleCode.CASEWORKER)
     assert "detail" in admin.get("/healthz").get_json()["checks"]["database"]
     assert "detail" not in worker.get("/healthz").get_json()["checks"]["database"]
+
+
+def test_wrong_passwords_at_the_same_moment_are_all_counted(backoffice: Flask) -> None:
+    # Guesses sent in parallel must not overwrite each other's count (a lost update would
+    # let a script guess for ever): the row is locked while an attempt is checked.
+    member = staff_member(backoffice)
+    clients = []
+    for n in range(WRONG_PASSWORDS_BEFORE_LOCK):
+        client = backoffice.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
+        clients.append((client, csrf_token(client, "/sign-in")))
+    start = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def guess(client: FlaskClient, token: str) -> None:
+        start.wait()
+        response = client.post("/sign-in", data={"csrf_token": token, "email": member.email,
+                                                 "password": "a guess"})  # fmt: skip
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [200] * WRONG_PASSWORDS_BEFORE_LOCK
+    actions = audit_actions(backoffice)
+    assert actions.count(("staff.sign_in_refused", "wrong_password")) == len(clients)
+    assert actions.count(("staff.locked", "")) == 1  # every guess counted: locked once
+    assert sign_in_staff(backoffice.test_client(), member.email).status_code == 200  # locked

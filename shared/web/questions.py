@@ -1,4 +1,6 @@
-"""WTForms forms built from a case type's form definition, one page at a time.
+"""WTForms forms built from a case type's form definition: a page at a time on the
+portal, several pages on one form for a clerk recording a case (assisted intake), with
+the same fields and checks either way.
 
 Each field type maps to a GOV.UK component through govuk-frontend-wtf widgets; labels,
 hints and "not answered" messages come from the definition's texts in the page's
@@ -8,7 +10,8 @@ language, and the format messages from the catalogs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -58,7 +61,7 @@ ADDRESS_MISSING = {
 }
 
 
-class QuestionPage(FlaskForm):
+class QuestionPage(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
     # The version the page was drawn from: a stale or tampered page is noticed on submit.
     form_version = HiddenField()
 
@@ -68,13 +71,13 @@ def past_date(_form: FlaskForm, field: Field) -> None:
         raise ValidationError(_("The date must be in the past"))
 
 
-class RealDateField(DateField):
+class RealDateField(DateField):  # type: ignore[misc]  # WTForms is untyped
     """Day, month and year in three boxes; "31 2 2026" is refused as not a real date, with
     the same example date as the question's hint."""
 
-    def __init__(self, *args: Any, example: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, example: str | Callable[[], str] = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.example = example or "27 3 2026"
+        self.example = example or "27 3 2026"  # a function: an example made when it is shown
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not any(part.strip() for part in valuelist):
@@ -86,7 +89,10 @@ class RealDateField(DateField):
         except (ValueError, TypeError, OverflowError):
             self.data = None
             raise ValueError(
-                _("Enter a real date, like %(example)s", example=self.example)
+                _(
+                    "Enter a real date, like %(example)s",
+                    example=self.example() if callable(self.example) else self.example,
+                )  # fmt: skip
             ) from None
 
 
@@ -100,10 +106,27 @@ def _date_part(typed: str) -> int:
 
 
 def page_form(definition: FormDefinition, page: Page, locale: str) -> type[QuestionPage]:
+    return questions_form(definition, [page], locale, name=f"Page_{page.slug.replace('-', '_')}")
+
+
+def questions_form(
+    definition: FormDefinition,
+    pages: Iterable[Page],
+    locale: str,
+    *,
+    name: str,
+    optional: Collection[str] = (),
+    base: type[QuestionPage] = QuestionPage,
+) -> type[QuestionPage]:
+    """One form asking the questions of `pages`; those named in `optional` may be left
+    unanswered (a resident recorded by a clerk need not have an email address)."""
     attributes: dict[str, Any] = {}
-    for question in page.fields:
-        attributes.update(_fields_for(definition, question, locale))
-    return type(f"Page_{page.slug.replace('-', '_')}", (QuestionPage,), attributes)
+    for page in pages:
+        for question in page.fields:
+            if question.name in optional:
+                question = replace(question, required=False)
+            attributes.update(_fields_for(definition, question, locale))
+    return type(name, (base,), attributes)
 
 
 @dataclass(frozen=True)
@@ -212,7 +235,7 @@ def _no_longer_than(limit: int | None) -> Length:
 
 
 def _yes_no(value: str) -> str:
-    return _("Yes") if value == "yes" else _("No")
+    return str(_("Yes") if value == "yes" else _("No"))
 
 
 def answers_from(form: QuestionPage, page: Page) -> dict[str, Any]:

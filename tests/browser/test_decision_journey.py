@@ -1,0 +1,198 @@
+"""From a Welsh resident's application to the decision on their portal page: the staff
+part by keyboard alone (Tab, Shift+Tab, Space, Enter; no clicks), every stop with a
+visible focus, and axe-core on the decision's states of the staff case page."""
+
+from __future__ import annotations
+
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page
+from sqlalchemy import select
+
+from shared.db import transaction
+from shared.models import Case, Decision, Notice, RoleCode
+from tests.browser.conftest import axe_violations, describe
+from tests.browser.test_journeys import (
+    NO_BANNER,
+    answer,
+    press_first_button,
+    resident_page,
+    sign_in,
+    type_text,
+)
+from tests.browser.test_keyboard import tab_until
+from tests.factories import STAFF_PASSWORD, make_staff, make_team
+from tests.journeys import ANSWERS
+
+EMAIL = "rhys.decision@example.org"
+EXPLANATION = "You live inside the permit zone, so you can have a permit."
+# The case page is long (summary, answers, documents, history): room for every stop.
+STOPS = 250
+
+
+def file_in_welsh(browser: Browser, portal_url: str) -> str:
+    """The resident files an application with their browser in Welsh: its reference."""
+    context, page = resident_page(browser, portal_url, "cy")
+    page.goto(f"{portal_url}/file/application/start")
+    assert page.locator("html").get_attribute("lang") == "cy"
+    with page.expect_navigation():
+        page.locator("button.govuk-button--start").click()
+    for slug, data in ANSWERS["application"].items():
+        answer(page, {**data, "email": EMAIL} if slug == "contact" else data)
+        press_first_button(page)
+    press_first_button(page)  # check your answers: send
+    reference = page.locator(".caseway-reference").inner_text().strip()
+    context.close()
+    return reference
+
+
+def staff_page(browser: Browser, backoffice_url: str, email: str) -> tuple[BrowserContext, Page]:
+    """A member of staff signed in by keyboard, on the back office's home page."""
+    context = browser.new_context(locale="en")
+    context.add_cookies([{**NO_BANNER, "url": backoffice_url}])  # type: ignore[list-item]
+    page = context.new_page()
+    page.goto(f"{backoffice_url}/sign-in")
+    tab_until(page, "el.name === 'email'")
+    type_text(page, email)
+    tab_until(page, "el.name === 'password'")
+    type_text(page, STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    return context, page
+
+
+def find_by_keyboard(page: Page, reference: str) -> None:
+    tab_until(page, "el.tagName === 'A' && el.href.endsWith('/cases/find')", limit=STOPS)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_until(page, "el.name === 'reference'")
+    type_text(page, reference.lower().replace("-", " "))  # as read out on the phone
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/cases/{reference}"), page.url
+
+
+def press(page: Page, button_text: str) -> None:
+    """Tab on from where focus is (the top of a page just loaded, or its banner) to the
+    button, and press Enter."""
+    tab_until(
+        page,
+        f"el.tagName === 'BUTTON' && el.innerText.includes({button_text!r})",
+        limit=STOPS,
+    )
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def banner(page: Page) -> str:
+    return page.locator(".govuk-notification-banner").first.inner_text()
+
+
+def assert_accessible(page: Page, where: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"{where}\n{describe(violations)}"
+
+
+def staff(app: Flask) -> dict[str, str]:
+    """An intake clerk, and a caseworker and a supervisor of the permits team."""
+    with transaction(app.extensions["caseway"].sessions) as session:
+        team = make_team(session, "permits", "Permits")
+        people = {
+            "clerk": make_staff(session, roles=[RoleCode.INTAKE_CLERK], display_name="Ivy Intake"),
+            "caseworker": make_staff(session, roles=[RoleCode.CASEWORKER], team=team,
+                                     display_name="Cai Caseworker"),
+            "supervisor": make_staff(session, roles=[RoleCode.SUPERVISOR], team=team,
+                                     display_name="Sara Supervisor"),
+        }  # fmt: skip
+        return {role: person.email for role, person in people.items()}
+
+
+def routed_to_the_permits_team(app: Flask, reference: str) -> None:
+    # Routing rules are the next issue's: until then the case is put in the team here, as
+    # a routing rule will, so that the team's caseworker and supervisor can see it.
+    with transaction(app.extensions["caseway"].sessions) as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        case.team = make_team(session, "permits", "Permits")
+
+
+def test_a_decision_by_keyboard_reaches_the_resident_in_welsh(
+    browser: Browser,
+    portal_app: Flask,
+    portal_url: str,
+    backoffice_app: Flask,
+    backoffice_url: str,
+) -> None:
+    reference = file_in_welsh(browser, portal_url)
+    people = staff(backoffice_app)
+    routed_to_the_permits_team(backoffice_app, reference)
+
+    # The intake clerk checks it and passes it to a caseworker.
+    context, page = staff_page(browser, backoffice_url, people["clerk"])
+    find_by_keyboard(page, reference)
+    press(page, "Being checked")
+    press(page, "With a caseworker")
+    assert "With a caseworker" in banner(page)
+    context.close()
+
+    # The caseworker starts work and records the decision, first sending it empty.
+    context, page = staff_page(browser, backoffice_url, people["caseworker"])
+    find_by_keyboard(page, reference)
+    press(page, "Being worked on")
+    press(page, "Record the decision")
+    assert page.title().startswith("Error: ")
+    page.wait_for_function(
+        "document.activeElement.closest('.govuk-error-summary') !== null", timeout=10_000
+    )
+    assert_accessible(page, "the decision form with its errors")
+    tab_until(page, "el.closest('.govuk-error-summary') && el.tagName === 'A'")
+    page.keyboard.press("Enter")  # the summary's first link: to the outcome
+    assert page.evaluate("document.activeElement.name") == "decision-outcome"
+    page.keyboard.press("Space")  # the first outcome: Approved
+    assert page.locator("input[name=decision-outcome][value=approved]").is_checked()
+    tab_until(page, "el.name === 'decision-reasons' && el.value === 'meets_criteria'")
+    page.keyboard.press("Space")
+    tab_until(page, "el.name === 'decision-explanation'")
+    type_text(page, EXPLANATION)
+    back = tab_until(page, "el.name === 'decision-reasons' && el.checked", backwards=True)
+    assert len(back) == 4  # back through the other reasons to the one ticked
+    tab_until(page, "el.tagName === 'BUTTON' && el.innerText.includes('Record the decision')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "A supervisor must approve it before the resident is told." in banner(page)
+    assert "It is waiting for approval by a supervisor" in page.locator("main").inner_text()
+    assert page.locator("form[action$='/decision/approve']").count() == 0
+    assert_accessible(page, "the decision waiting, seen by the person who made it")
+    context.close()
+
+    # The supervisor reads it and approves it.
+    context, page = staff_page(browser, backoffice_url, people["supervisor"])
+    find_by_keyboard(page, reference)
+    main = page.locator("main").inner_text()
+    assert "Cai Caseworker" in main
+    assert EXPLANATION in main
+    assert_accessible(page, "the decision waiting, seen by a supervisor")
+    press(page, "Approve the decision")
+    assert "The decision is approved and the resident is told." in banner(page)
+    assert "Sara Supervisor" in page.locator("main").inner_text()
+    assert_accessible(page, "the decision made")
+    context.close()
+
+    with backoffice_app.extensions["caseway"].sessions() as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        decision = session.scalars(select(Decision).where(Decision.case_id == case.id)).one()
+        told = session.scalars(select(Notice).where(Notice.case_id == case.id,
+                                                    Notice.kind == "decision")).one()  # fmt: skip
+        assert (case.state, decision.outcome, decision.reason_codes) == (
+            "decided", "approved", ["meets_criteria"])  # fmt: skip
+        assert told.locale == "cy"
+
+    # The resident signs in with their one-time link and reads the decision in Welsh.
+    context, page = resident_page(browser, portal_url, "cy")
+    sign_in(page, portal_app, portal_url, EMAIL)
+    page.goto(f"{portal_url}/cases/{reference}")
+    assert page.locator("html").get_attribute("lang") == "cy"
+    main = page.locator("main").inner_text()
+    assert "Cymeradwywyd" in main  # Approved
+    assert "Rydych yn bodloni'r meini prawf ar gyfer y gwasanaeth" in main  # the reason
+    assert EXPLANATION in main  # in the words the caseworker wrote
+    assert_accessible(page, "the resident's decided case, in Welsh")
+    context.close()
