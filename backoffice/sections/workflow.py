@@ -15,7 +15,7 @@ from backoffice.sections.tasks import TASK_EVENT_TITLES
 from shared import access
 from shared.casetypes import case_type_definition
 from shared.casetypes.forms import form_for
-from shared.models import Case, Event, StaffUser
+from shared.models import Case, CasePriority, Event, StaffUser
 from shared.permissions import Permission, may
 from shared.services import cases as case_service
 from shared.services import documents
@@ -36,6 +36,11 @@ EVENT_TITLES = {
     **TASK_EVENT_TITLES,
 }
 CASE_UPDATED = _l("Case updated")
+PRIORITY_NAMES = {
+    CasePriority.NORMAL: _l("Normal"),
+    CasePriority.HIGH: _l("High"),
+    CasePriority.URGENT: _l("Urgent"),
+}
 
 
 def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> dict[str, object]:
@@ -55,6 +60,7 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
     return {
         "case_type": case_type_definition(found.case_type.code),
         "status": status_text(found, found.state),
+        "priority": str(PRIORITY_NAMES[found.priority]),
         "answers": read_back(form_for(found.case_type.code), found.answers, resident_files),
         "history": history,
         "actor_names": staff_service.names_of(

@@ -2,7 +2,16 @@
 
 from shared.models.audit import AuditEvent
 from shared.models.base import Base
-from shared.models.case import Case, CaseChannel, CaseType, Decision, Event, Task, TaskState
+from shared.models.case import (
+    Case,
+    CaseChannel,
+    CasePriority,
+    CaseType,
+    Decision,
+    Event,
+    Task,
+    TaskState,
+)
 from shared.models.case_party import CaseParty, CasePartyRole
 from shared.models.document import Classification, Document, ScanState
 from shared.models.draft import Draft
@@ -18,6 +27,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseChannel",
+    "CasePriority",
     "CaseParty",
     "CasePartyRole",
     "CaseType",

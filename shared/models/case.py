@@ -32,6 +32,14 @@ class CaseType(Base):
         return str(self.labels.get(locale) or self.labels.get(default_locale) or self.code)
 
 
+class CasePriority(enum.Enum):
+    """How soon a case needs working: set at triage; the SLA policy depends on it."""
+
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
 class CaseChannel(enum.Enum):
     """How a case reached us: filed on the portal, or recorded by a clerk (assisted intake)
     from a phone call, a letter or a visit."""
@@ -63,6 +71,9 @@ class Case(Base):
     )
     channel: Mapped[CaseChannel] = mapped_column(
         enum_column(CaseChannel), default=CaseChannel.PORTAL, server_default="portal"
+    )
+    priority: Mapped[CasePriority] = mapped_column(
+        enum_column(CasePriority), default=CasePriority.NORMAL, server_default="normal"
     )
     # The clerk who recorded the case for the resident; None when they filed it themselves.
     recorded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))

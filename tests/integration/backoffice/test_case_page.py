@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from shared.db import transaction
-from shared.models import Event, Notice, RoleCode
+from shared.models import Case, CasePriority, Event, Notice, RoleCode
 from tests.factories import make_case, make_staff, make_team
 from tests.staff_signing_in import post_form, sign_in_staff, signed_in_client
 
@@ -46,6 +46,24 @@ def test_a_case_is_found_by_its_reference_as_the_resident_reads_it(backoffice: F
     assert "A permit for Elm Street" in page  # the resident's answers
     assert "With a caseworker" in page  # the state, in the workflow's words
     assert page.count("<h1") == 1
+
+
+def test_the_summary_shows_the_case_s_priority_in_the_staff_member_s_words(
+    backoffice: Flask,
+) -> None:
+    reference = case_in_team(backoffice)
+    client, _ = team_member(backoffice, RoleCode.CASEWORKER)
+    priority = re.compile(r"Priority\s*</dt>\s*<dd[^>]*>\s*(\S[^<]*?)\s*</dd>")
+    found = priority.search(client.get(f"/cases/{reference}").get_data(as_text=True))
+    assert found is not None
+    assert found.group(1) == "Normal"  # every case starts normal; triage raises it
+    with transaction(backoffice.extensions["caseway"].sessions) as session:
+        case = session.scalars(select(Case).where(Case.reference == reference)).one()
+        case.priority = CasePriority.URGENT
+    client.get("/language/cy")
+    welsh = priority.search(client.get(f"/cases/{reference}").get_data(as_text=True))
+    assert welsh is None  # the key is in Welsh too
+    assert "Brys" in client.get(f"/cases/{reference}").get_data(as_text=True)
 
 
 def test_a_case_outside_the_persons_teams_is_not_found(backoffice: Flask) -> None:
