@@ -8,7 +8,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-_hasher = PasswordHasher()
+# argon2-cffi's defaults (RFC 9106's low-memory recommendation). A hash records its own
+# parameters, so changing them never locks anyone out; the test suite swaps in the
+# cheapest ones (tests/conftest.py), as Django's test settings swap password hashers.
+PRODUCTION_HASHER = PasswordHasher()
+_hasher = PRODUCTION_HASHER
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    global _hasher
+    _hasher = hasher
 
 
 def hash_password(password: str) -> str:

@@ -62,6 +62,20 @@ def drop_database(handle: object) -> None:
     admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Thousands of staff accounts are made and signed in: with argon2's production cost
+    (about 0.1 to 0.25 s a hash here) that was minutes of the run. Hashes made here
+    verify in production and the other way round (tests/unit/test_security.py)."""
+    from argon2 import PasswordHasher
+
+    from shared import security
+
+    security.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    security.use_password_hasher(security.PRODUCTION_HASHER)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -328,7 +328,12 @@ def decide(app: Flask, reference: str, *, days_ago: int = 0) -> None:
         decision = decide_case(session, case, outcome="refused", reason_codes=["not_eligible"],
                                explanation="Not eligible.")  # fmt: skip
         session.flush()
-        session.get(Decision, decision.id).decided_at -= timedelta(days=days_ago)  # type: ignore[union-attr]
+        made = session.get(Decision, decision.id)
+        assert made is not None
+        # Decided (and approved: when the resident was told) `days_ago` days ago.
+        made.decided_at -= timedelta(days=days_ago)
+        if made.approved_at is not None:
+            made.approved_at -= timedelta(days=days_ago)
 
 
 def test_an_appeal_inside_the_window_is_a_new_case_linked_to_the_decision(portal: Flask) -> None:
