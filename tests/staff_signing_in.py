@@ -39,3 +39,21 @@ def signed_in_client(app: Flask, *roles: RoleCode) -> tuple[FlaskClient, StaffUs
     client = app.test_client()
     assert sign_in_staff(client, member.email).status_code == 302
     return client, member
+
+
+def resident_pages(app: Flask, reference: str, email: str) -> list[str]:
+    """The portal's page of the case as the resident sees it, looked up with reference
+    and email and signed in: what staff write must reach neither."""
+    from portal import create_portal
+    from tests.integration.test_tracking import sign_in
+
+    portal = create_portal(app.extensions["caseway"].settings)
+    try:
+        looked_up = portal.test_client()
+        post_form(looked_up, "/track", {"reference": reference, "email": email})
+        signed_in = portal.test_client()
+        sign_in(portal, signed_in, email)
+        return [client.get(f"/cases/{reference}").get_data(as_text=True)
+                for client in (looked_up, signed_in)]  # fmt: skip
+    finally:
+        portal.extensions["caseway"].engine.dispose()
