@@ -2,10 +2,12 @@
 
 from shared.models.audit import AuditEvent
 from shared.models.base import Base
+from shared.models.calendar import ClosureDay
 from shared.models.case import (
     Case,
     CaseChannel,
     CasePriority,
+    CaseRisk,
     CaseType,
     Decision,
     Event,
@@ -18,7 +20,9 @@ from shared.models.draft import Draft
 from shared.models.feedback import Feedback, Satisfaction
 from shared.models.message import Message
 from shared.models.notice import Notice, NoticeChannel, NoticeState
-from shared.models.party import Party, PartyKind
+from shared.models.party import DuplicateState, Party, PartyKind, PossibleDuplicate
+from shared.models.routing import RoutingRule
+from shared.models.saved_view import SavedView
 from shared.models.signin import SignInLink
 from shared.models.staff import Role, RoleCode, StaffUser, Team
 
@@ -28,6 +32,8 @@ __all__ = [
     "Case",
     "CaseChannel",
     "CasePriority",
+    "CaseRisk",
+    "ClosureDay",
     "CaseParty",
     "CasePartyRole",
     "CaseType",
@@ -35,6 +41,7 @@ __all__ = [
     "Decision",
     "Document",
     "Draft",
+    "DuplicateState",
     "Event",
     "Feedback",
     "Message",
@@ -43,8 +50,11 @@ __all__ = [
     "NoticeState",
     "Party",
     "PartyKind",
+    "PossibleDuplicate",
     "Role",
     "RoleCode",
+    "RoutingRule",
+    "SavedView",
     "Satisfaction",
     "ScanState",
     "SignInLink",

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, enum_column, utcnow
@@ -40,6 +40,14 @@ class CasePriority(enum.Enum):
     URGENT = "urgent"
 
 
+class CaseRisk(enum.Enum):
+    """Set at triage with a reason: how much harm waiting could do to the resident."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
 class CaseChannel(enum.Enum):
     """How a case reached us: filed on the portal, or recorded by a clerk (assisted intake)
     from a phone call, a letter or a visit."""
@@ -52,6 +60,14 @@ class CaseChannel(enum.Enum):
 
 class Case(Base):
     __tablename__ = "case"
+    # The lists (triage queue, My work, a team's cases) page by keyset on these: each list
+    # reads its page straight off one index, in order, at any depth (bench/queue.py).
+    __table_args__ = (
+        Index("ix_case_state_submitted", "state", "submitted_at", "id"),
+        Index("ix_case_state_due", "state", "due_at", "id"),
+        Index("ix_case_assignee_due", "assignee_id", "due_at", "id"),
+        Index("ix_case_team_due", "team_id", "due_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -77,9 +93,25 @@ class Case(Base):
     )
     # The clerk who recorded the case for the resident; None when they filed it themselves.
     recorded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # Set at triage: what the case is about within its type, how much harm waiting could
+    # do (with the reason, on the history), and the area whose calendar the SLA follows.
+    category: Mapped[str | None] = mapped_column(String(60))
+    risk: Mapped[CaseRisk | None] = mapped_column(enum_column(CaseRisk))
+    area: Mapped[str | None] = mapped_column(String(40))
+    triaged_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The SLA (shared/sla): the policy applied at triage and its working days, the working
+    # days the clock was stopped (waiting for the resident) and extended (by a supervisor),
+    # and when the clock last stopped (None while it runs). due_at follows from them.
+    sla_policy: Mapped[str | None] = mapped_column(String(40))
+    sla_working_days: Mapped[int | None]
+    paused_working_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    extended_working_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    clock_stopped_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
+    # When the team's supervisor was told the case went overdue: once per case.
+    overdue_notified_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
     case_type: Mapped[CaseType] = relationship()

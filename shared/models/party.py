@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, enum_column, utcnow
@@ -39,9 +39,37 @@ class Party(Base):
     # newer sign-in link moves it on, so copies of older session cookies stop working.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Confirmed at triage to be the same person as another record: this one then goes by
+    # that record's client id. Both keep their own cases and history; nothing is merged.
+    linked_to_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
 
     @property
     def display_name(self) -> str:
         if self.kind is PartyKind.ORGANISATION:
             return self.organisation_name or ""
         return " ".join(p for p in (self.given_name, self.family_name) if p)
+
+
+class DuplicateState(enum.Enum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"  # the same person: linked under one client id
+    REJECTED = "rejected"  # different people who look alike
+
+
+class PossibleDuplicate(Base):
+    """Two party records that look like one person (same name and date of birth), found
+    when a case came in; a clerk confirms or rejects it at triage."""
+
+    __tablename__ = "possible_duplicate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("party.id"))
+    other_party_id: Mapped[int] = mapped_column(ForeignKey("party.id"))
+    state: Mapped[DuplicateState] = mapped_column(
+        enum_column(DuplicateState), default=DuplicateState.OPEN
+    )
+    decided_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(500))
+    found_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,13 @@ from flask.testing import FlaskClient
 from shared.web.consent import decode_policy
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# Every CSRF token a page carries (form fields and the timeout dialog's data-csrf-token):
+# each is signed with the second it was made, so two renderings of one page differ there.
+SIGNED_TOKENS = re.compile(r'(name="csrf_token"[^>]*value|data-csrf-token)="[^"]*"')
+
+
+def without_tokens(page: str) -> str:
+    return SIGNED_TOKENS.sub(r'\1=""', page)
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:
