@@ -12,16 +12,23 @@ from shared.web import create_app
 def create_backoffice(settings: Settings | None = None) -> Flask:
     from backoffice import auth, limits, roles
     from backoffice.views import (
+        assignment,
         cases,
         decisions,
         documents,
         home,
         intake,
+        my_work,
         parties,
+        queue,
         reassignment,
+        routing_rules,
         sign_in,
+        sla,
         staff,
         tasks,
+        teams,
+        triage,
     )
 
     app = create_app(
@@ -40,6 +47,13 @@ def create_backoffice(settings: Settings | None = None) -> Flask:
         intake,
         reassignment,
         parties,
+        queue,
+        assignment,
+        my_work,
+        teams,
+        sla,
+        triage,
+        routing_rules,
     ):
         app.register_blueprint(view.blueprint)
     app.add_template_global(roles.role_names)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from shared.models import (
@@ -201,6 +201,20 @@ def may_see_case(staff: StaffUser, case: Case) -> bool:
             case.team_id is not None and case.team_id == staff.team_id
         )
     return False
+
+
+def cases_visible_to(staff: StaffUser) -> ColumnElement[bool]:
+    """may_see_case as a WHERE condition, for lists: every case, their team's and their
+    own, or none."""
+    roles = {role.code for role in staff.roles}
+    if not staff.is_active:
+        return false()
+    if roles & SEES_EVERY_CASE:
+        return true()
+    if roles & SEES_TEAM_CASES:
+        own = Case.assignee_id == staff.id
+        return or_(own, Case.team_id == staff.team_id) if staff.team_id is not None else own
+    return false()
 
 
 def case_for_staff(session: Session, *, reference: str, staff: StaffUser) -> Case:

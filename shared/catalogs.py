@@ -45,6 +45,7 @@ def extract(output: Path = TEMPLATE) -> None:
     with contextlib.chdir(PROJECT_ROOT):
         _pybabel(
             "extract", "-F", str(BABEL_CONFIG), "-k", "_l", "-k", "lazy_gettext",
+            "-k", "_p:1c,2", "-k", "lazy_pgettext:1c,2",
             "--add-location=file", "--sort-by-file", "--omit-header",
             "-o", str(output), ".",
         )  # fmt: skip
@@ -132,12 +133,18 @@ def completeness(catalog: Catalog) -> dict[str, Completeness]:
 
 def config_completeness(code: str) -> Completeness:
     """Per-locale texts held in configuration: case type labels, the outcomes and reasons
-    of decisions, form questions, and each workflow state's status and what happens next."""
+    of decisions, triage categories, form questions, and each workflow state's status and
+    what happens next."""
     counts = Completeness()
     present = [
         bool(words.get(code))
         for case_type in load_case_types()
-        for words in (case_type.labels, *case_type.outcomes.values(), *case_type.reasons.values())
+        for words in (
+            case_type.labels,
+            *case_type.outcomes.values(),
+            *case_type.reasons.values(),
+            *case_type.categories.values(),
+        )
     ]
     for case_type in form_case_types():
         definition = form_for(case_type)

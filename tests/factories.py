@@ -199,3 +199,26 @@ def make_recording(
         intake.record_case(session, draft=draft, definition=definition,
                            case_type=case_type_for(session, "application"), clerk=clerk)  # fmt: skip
     return draft
+
+
+def make_rule(
+    session: Session,
+    *,
+    name: str = "Parking to Permits",
+    team: Team | None = None,
+    sla_policy: str = "standard",
+    priority: str | None = None,
+    is_active: bool = True,
+    **conditions: Any,
+) -> Any:
+    """A routing rule, last in the order, added by the factories' supervisor through the
+    service (so its history has an "added" entry). `conditions` as the rule stores them:
+    case_type=[...], category=[...], area=[...], priority_is=[...], answers={...}."""
+    from shared.services import routing
+
+    if "priority_is" in conditions:
+        conditions["priority"] = conditions.pop("priority_is")
+    fields = routing.RuleFields(name=name, conditions=conditions,
+                                team_id=(team or make_team(session)).id, sla_policy=sla_policy,
+                                priority=priority, is_active=is_active)  # fmt: skip
+    return routing.add_rule(session, actor=supervisor(session), fields=fields)

@@ -58,6 +58,15 @@ NEEDS_DATA: dict[str, Callable[[], str]] = {
     "intake.answers": lambda: _sample_recording("recording"),
     "intake.check": lambda: _sample_recording("answered") + "/check",
     "intake.done": lambda: _sample_recording("recorded") + "/done",
+    # Triage: a new case with a possible duplicate party; a routing rule, its page and
+    # history (tests/browser/conftest.py).
+    "triage.triage_page": lambda: f"/cases/{BACKOFFICE_CASE.get('triage', 'ZZZZ-ZZZZ-Z')}/triage",
+    "routing_rules.edit": lambda: f"/routing-rules/{BACKOFFICE_CASE.get('rule_id', '0')}",
+    "routing_rules.history": lambda: (
+        f"/routing-rules/{BACKOFFICE_CASE.get('rule_id', '0')}/history"
+    ),
+    # The every-role account's team (tests/browser/conftest.py).
+    "teams.team": lambda: f"/teams/{BACKOFFICE_CASE.get('team', 'none')}",
 }
 
 

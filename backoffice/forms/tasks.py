@@ -9,14 +9,14 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import Field, SelectField
+from wtforms.validators import ValidationError
 
+from backoffice.forms.fields import short_text
 from shared.models import StaffUser
 from shared.services.tasks import TITLE_MAX_LENGTH, service_today
 from shared.web.questions import RealDateField
-from shared.web.text import TEXT_FILTERS, no_control_characters, not_only_direction_controls
-from shared.web.widgets import DateInput, Select, TextInput
+from shared.web.widgets import DateInput, Select
 
 NOBODY = ""
 DUE_IN_PAST = _l("The due date must be today or in the future")
@@ -49,19 +49,9 @@ def _one_of_the_choices(form: FlaskForm, field: Field) -> None:
 
 
 class TaskForm(FlaskForm):
-    title = StringField(
-        _l("What needs doing"),
-        validators=[
-            DataRequired(_l("Enter what needs doing")),  # spaces alone are no task
-            Length(
-                max=TITLE_MAX_LENGTH,
-                message=_l("Enter %(max)d characters or fewer", max=TITLE_MAX_LENGTH),
-            ),
-            not_only_direction_controls,
-            no_control_characters,
-        ],
-        filters=TEXT_FILTERS,
-        widget=TextInput(),
+    # Spaces alone are no task.
+    title = short_text(
+        _l("What needs doing"), required=_l("Enter what needs doing"), max_length=TITLE_MAX_LENGTH
     )
     # validate_choice=False: an unknown choice gets our message, not WTForms' own.
     assignee = SelectField(_l("Assigned to"), validators=[_one_of_the_choices],

@@ -10,8 +10,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from backoffice.forms import NoteForm, TransitionForm
+from backoffice.sections.assignment import ASSIGNMENT_EVENT_TITLES
 from backoffice.sections.intake import recorded_by
+from backoffice.sections.sla import SLA_EVENT_TITLES
 from backoffice.sections.tasks import TASK_EVENT_TITLES
+from backoffice.sections.triage import TRIAGE_EVENT_TITLES
 from shared import access
 from shared.casetypes import case_type_definition
 from shared.casetypes.forms import form_for
@@ -27,6 +30,8 @@ from shared.workflow import workflow_for
 # Decisions are recorded and approved with their own forms (outcome, reasons), not as a
 # bare button.
 DECISION_TRANSITIONS = frozenset({"decide", "approve_decision", "return_decision"})
+# Nor is a case assigned with a bare button: the assignment section names the person.
+OWN_FORM_TRANSITIONS = DECISION_TRANSITIONS | {"assign"}
 # History entries that are no move in the workflow, by kind.
 EVENT_TITLES = {
     "note": _l("Internal note"),
@@ -34,6 +39,9 @@ EVENT_TITLES = {
     "party_added": _l("Party added"),
     "party_removed": _l("Party removed"),
     **TASK_EVENT_TITLES,
+    **TRIAGE_EVENT_TITLES,
+    **SLA_EVENT_TITLES,
+    **ASSIGNMENT_EVENT_TITLES,
 }
 CASE_UPDATED = _l("Case updated")
 PRIORITY_NAMES = {
@@ -47,7 +55,7 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
     files = documents.current_documents(db_session(), case=found)
     resident_files = [document for document in files if document.uploaded_by_staff_id is None]
     actions = [t for t in case_service.open_transitions(found, staff)
-               if t.name not in DECISION_TRANSITIONS]  # fmt: skip
+               if t.name not in OWN_FORM_TRANSITIONS]  # fmt: skip
     # One form per transition, each with fields of its own (prefix), and the state this
     # person sees, so a press from a page gone stale does nothing.
     transition_forms = {

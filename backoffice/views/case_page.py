@@ -8,7 +8,18 @@ from flask import render_template
 from flask_wtf import FlaskForm
 
 from backoffice.auth import acting_staff
-from backoffice.sections import decision, documents, intake, parties, related, tasks, workflow
+from backoffice.sections import (
+    assignment,
+    decision,
+    documents,
+    intake,
+    parties,
+    related,
+    sla,
+    tasks,
+    triage,
+    workflow,
+)
 from shared.models import Case, StaffUser
 
 Section = Callable[[Case, StaffUser, Mapping[str, FlaskForm]], dict[str, object]]
@@ -21,6 +32,9 @@ SECTIONS: list[Section] = [
     documents.section,
     related.section,
     intake.section,
+    triage.section,
+    sla.section,
+    assignment.section,
 ]
 
 

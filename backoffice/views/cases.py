@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from backoffice.auth import acting_staff, requires
 from backoffice.forms import FindCaseForm, NoteForm, TransitionForm
-from backoffice.sections.workflow import DECISION_TRANSITIONS, status_text
+from backoffice.sections.workflow import OWN_FORM_TRANSITIONS, status_text
 from backoffice.views.case_page import render_case_page
 from shared import access
 from shared.models import Case
@@ -76,7 +76,7 @@ def add_note(reference: str) -> str | Response:
 @requires(Permission.SEE_CASES)  # the workflow decides who may take which transition
 def transition(reference: str, name: str) -> str | Response:
     found = _case(reference)
-    if name in DECISION_TRANSITIONS:
+    if name in OWN_FORM_TRANSITIONS:
         abort(404)
     form = TransitionForm(prefix=name)
     if not form.validate_on_submit():

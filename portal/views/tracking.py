@@ -18,6 +18,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from portal.due_date import due_date_explanation
 from portal.forms import ConfirmSignInForm, SignInForm, TrackForm, WithdrawForm
 from portal.limits import (
     PER_ADDRESS_SIGN_IN,
@@ -146,6 +147,7 @@ def case(reference: str) -> str | Response:
         case_type=case_type_definition(found.case_type.code),
         documents=[(document, status_of(document)) for document in documents],
         size_text=size_text,
+        due_date_explanation=due_date_explanation(found),
     )
 
 

@@ -1,5 +1,6 @@
 """Case types from configuration (case_types.toml): codes, targets, per-locale labels,
-and the outcomes and reasons a decision may give. Loaded once per process."""
+the outcomes and reasons a decision may give, and the categories triage files cases
+under. Loaded once per process."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class CaseTypeDefinition:
     # Decisions: code -> words per locale, in the order the configuration lists them.
     outcomes: dict[str, dict[str, str]] = field(default_factory=dict)
     reasons: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Triage: the categories a clerk files a case of this type under, code -> words.
+    categories: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, locale: str) -> str:
         return self.labels.get(locale) or self.labels.get("en") or self.code
@@ -36,6 +39,9 @@ class CaseTypeDefinition:
 
     def reason_text(self, code: str, locale: str) -> str:
         return _words(self.reasons, code, locale)
+
+    def category_text(self, code: str, locale: str) -> str:
+        return _words(self.categories, code, locale)
 
 
 def _words(table: dict[str, dict[str, str]], code: str, locale: str) -> str:
@@ -59,6 +65,7 @@ def load_case_types(path: Path = CASE_TYPES_FILE) -> tuple[CaseTypeDefinition, .
             max_documents=int(entry.get("max_documents", 20)),
             outcomes=_coded(entry, "outcome"),
             reasons=_coded(entry, "reason"),
+            categories=_coded(entry, "category"),
         )
         for entry in table["case_type"]
     )

@@ -12,6 +12,7 @@ from typing import Any
 from rq.cron import CronScheduler
 
 from shared.config import Settings
+from shared.jobs.escalation import escalate_overdue_cases
 from shared.jobs.notices import sweep_notices
 from shared.jobs.queues import MAINTENANCE, NOTICES, redis_connection
 from shared.jobs.scans import sweep_scans
@@ -29,6 +30,8 @@ PERIODIC_JOBS = (
     PeriodicJob(sweep_notices, NOTICES, every_seconds=60),
     # Uploads that arrived while Redis or clamd was down, or whose retries ran out.
     PeriodicJob(sweep_scans, MAINTENANCE, every_seconds=120),
+    # Cases just gone overdue: their team's supervisors are told once (shared/services/sla).
+    PeriodicJob(escalate_overdue_cases, MAINTENANCE, every_seconds=300),
 )
 
 

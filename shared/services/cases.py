@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +11,7 @@ from shared.models import Case, CaseType, Event, Party, RoleCode, StaffUser, Tea
 from shared.models.base import utcnow
 from shared.notices.kinds import STAFF_KINDS, NoticeKind
 from shared.references import new_reference
-from shared.services import audit, notices
+from shared.services import audit, notices, sla
 from shared.workflow import Transition, workflow_for
 
 ENDED = frozenset({"closed", "withdrawn"})
@@ -44,8 +43,10 @@ def open_case(
         workflow_version=workflow.version,
         team=team,
         submitted_at=now,
-        due_at=now + timedelta(days=case_type.target_days),
     )
+    # Every case has a due date in working days from the start: its type's default SLA
+    # policy (shared/casetypes/sla_policies.toml), until triage applies another.
+    sla.start_clock(session, case=case, policy_code=None)
     session.add(case)
     session.flush()
     session.add(
@@ -171,6 +172,7 @@ def _move(
 ) -> Event:
     from_state = case.state
     case.state = to_state
+    sla.clock_state_changed(session, case=case, from_state=from_state, to_state=to_state)
     if to_state in ENDED:
         case.closed_at = utcnow()
     event = Event(

@@ -16,7 +16,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.casetypes.forms import FormDefinition
-from shared.models import Case, CaseType, Draft, Party, Task
+from shared.models import (
+    Case,
+    CaseType,
+    Draft,
+    DuplicateState,
+    Party,
+    PossibleDuplicate,
+    Task,
+)
 from shared.notices.kinds import NoticeKind
 from shared.security import read_token, sign_token
 from shared.services import cases, decisions, documents, notices, parties
@@ -203,7 +211,21 @@ def _flag_possible_duplicates(session: Session, *, case: Case, applicant: Party)
             func.lower(Party.given_name) == (applicant.given_name or "").lower(),
         )
     ).all()
+    # A PossibleDuplicate for triage to confirm or reject (shared/services/triage.py), and
+    # a task so the case's list of things to do shows it too; not again for records
+    # already linked as one person, or a pair a clerk already found to be two people.
+    rejected = session.scalars(select(PossibleDuplicate).where(
+        PossibleDuplicate.state == DuplicateState.REJECTED,
+        (PossibleDuplicate.party_id == applicant.id)
+        | (PossibleDuplicate.other_party_id == applicant.id),
+    )).all()  # fmt: skip
+    different = {d.party_id for d in rejected} | {d.other_party_id for d in rejected}
+    root = applicant.linked_to_id or applicant.id
     for other in lookalikes:
+        if (other.linked_to_id or other.id) == root or other.id in different:
+            continue
+        session.add(PossibleDuplicate(case_id=case.id, party_id=applicant.id,
+                                      other_party_id=other.id))  # fmt: skip
         session.add(Task(
             case_id=case.id,
             title=(f"Possible duplicate: {applicant.client_id} has the same name and date of "

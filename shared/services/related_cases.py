@@ -1,7 +1,8 @@
 """Cases related to a case: the decision an appeal challenges and the appeals against a
 decision, and the other cases of the same person, as far as a member of staff may see.
 
-The same person is the same applicant, or the same email address where one of the two
+The same person is the same applicant, a record confirmed at triage to be the same
+person (linked under one client id), or the same email address where one of the two
 parties proved it by signing in (as shared/access.py `_belongs_to` counts a case as a
 citizen's own); an address merely typed twice proves nothing.
 """
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from shared.access import may_see_case
 from shared.models import Case, Decision, Party, StaffUser
+from shared.services.triage import linked_party_ids
 
 # The newest cases of a party looked at: the list is for finding one's way, not a search.
 SHOWN = 10
@@ -73,11 +75,17 @@ def _same_party(session: Session, case: Case) -> list[Case]:
     query = (
         select(Case)
         .join(Party, Case.applicant_id == Party.id)
-        .where(_same_person(case.applicant), Case.id != case.id)
+        .where(_same_person(case.applicant) | _linked(session, case.applicant), Case.id != case.id)
         .order_by(Case.submitted_at.desc(), Case.id.desc())
         .limit(CANDIDATES)
     )
     return list(session.scalars(query))
+
+
+def _linked(session: Session, applicant: Party) -> ColumnElement[bool]:
+    """Records confirmed at triage to be this person (shared/services/triage.py): the
+    root record and every record linked to it."""
+    return Party.id.in_(linked_party_ids(session, applicant))
 
 
 def _same_person(applicant: Party) -> ColumnElement[bool]:

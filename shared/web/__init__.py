@@ -20,6 +20,7 @@ from shared.config import Settings, load_settings
 from shared.db import make_engine
 from shared.i18n import DEFAULT_LOCALE, autonym, locales_for, text_direction
 from shared.jobs import outbox
+from shared.sla.policies import PolicyError, load_policies
 from shared.storage import Storage, storage_for
 from shared.web import dates, errors, health, language, session_timeout, text
 from shared.web.receiving import UploadingRequest, max_request_bytes
@@ -62,7 +63,8 @@ def create_app(
     settings = settings or load_settings()
     try:
         check_all_workflows()
-    except WorkflowError as error:  # one line, naming the file, the entry and the mistake
+        load_policies()
+    except (WorkflowError, PolicyError) as error:  # one line: the file, the entry, the mistake
         raise SystemExit(f"caseway: {error}") from None
     app = Flask(import_name, static_folder=STATIC_DIR, static_url_path="/static")
     app.request_class = UploadingRequest

@@ -108,6 +108,42 @@ def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
         BACKOFFICE_CASE["recording"] = make_recording(session, clerk=member).token
         BACKOFFICE_CASE["answered"] = make_recording(session, clerk=member, answered=True).token
         BACKOFFICE_CASE["recorded"] = make_recording(session, clerk=member, sent=True).token
+        # Triage: the recorded case's resident looks like an earlier one (a possible
+        # duplicate), and a routing rule proposes a route for it.
+        from datetime import date
+
+        from shared.models import Case
+        from tests.factories import make_party, make_rule
+
+        make_party(session, date_of_birth=date(1984, 3, 14))
+        lookalike = make_recording(session, clerk=member, sent=True)
+        BACKOFFICE_CASE["triage"] = session.get_one(Case, lookalike.submitted_case_id).reference
+        BACKOFFICE_CASE["rule_id"] = str(make_rule(session, name="Everything to Permits").id)
+        # My work and the team page: the every-role account supervises a team, with a case
+        # of its own gone overdue and one nobody has yet (each page's tables drawn).
+        from shared.models.base import utcnow
+        from tests.factories import make_team
+
+        member.team = make_team(session)
+        BACKOFFICE_CASE["team"] = member.team.code
+        overdue = make_case(session, state="in_progress")
+        overdue.team, overdue.assignee = member.team, member
+        overdue.due_at = utcnow() - timedelta(days=2)
+        make_case(session, state="triage").team = member.team
+        # SLAs: the sample case extended (its SLA section and history), and a closure day
+        # (the closure days page's table with its "Remove" button).
+        from shared.services import closure_days, sla
+
+        case.team = member.team
+        sla.extend(session, case=case, working_days=3, reason="Waiting for the landlord",
+                   actor=member)  # fmt: skip
+        from shared.sla.calendar import WorkingCalendar
+
+        closed_on = today + timedelta(days=40)
+        while not WorkingCalendar("wales").is_working_day(closed_on):
+            closed_on += timedelta(days=1)
+        closure_days.add_closure_day(session, area="wales", day=closed_on, name="Office move",
+                                     actor=member)  # fmt: skip
     yield from serve(backoffice_app)
 
 

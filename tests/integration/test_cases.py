@@ -33,7 +33,9 @@ def test_opening_a_case_writes_a_public_event_and_an_audit_entry(session: Sessio
     assert normalise_reference(case.reference) == case.reference
     assert case.state == "submitted"
     assert case.due_at is not None
-    assert case.due_at - case.submitted_at == timedelta(days=20)
+    # 20 working days (the default SLA policy), to the end of the day: 26 to 32 days on.
+    assert (case.sla_policy, case.sla_working_days) == ("standard", 20)
+    assert timedelta(days=26) <= case.due_at - case.submitted_at < timedelta(days=33)
     notice = session.scalars(select(Notice).where(Notice.case_id == case.id)).one()
     assert notice.kind == "acknowledgement"
     assert notice.recipient_address == "ana.silva@example.org"

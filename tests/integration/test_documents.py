@@ -359,9 +359,9 @@ def test_another_citizens_document_is_not_found(portal: Flask) -> None:
     nonexistent = stranger.get("/documents/not-a-real-id")
     assert missing.status_code == nonexistent.status_code == 404
     # The pages' CSRF tokens are signed with the second they were made, so they are left out.
-    assert without_tokens(missing.get_data(as_text=True).replace(document.public_id, "not-a-real-id")) == (
-        without_tokens(nonexistent.get_data(as_text=True))
-    )
+    assert without_tokens(
+        missing.get_data(as_text=True).replace(document.public_id, "not-a-real-id")
+    ) == (without_tokens(nonexistent.get_data(as_text=True)))
     # Nor can they remove it through their own form.
     csrf = CSRF.search(stranger.get(EVIDENCE).get_data(as_text=True)).group(1)  # type: ignore[union-attr]
     removal = stranger.post(EVIDENCE, data={"csrf_token": csrf, "form_version": FORM_VERSION["application"],

@@ -59,7 +59,7 @@ def test_the_state_and_the_role_must_allow_it(session: Session) -> None:
     worker = make_staff(session, roles=[RoleCode.CASEWORKER])
     auditor = make_staff(session, roles=[RoleCode.AUDITOR])
     refused(session, case, "not_from_this_state", name="decide", actor=worker)
-    refused(session, case, "not_your_role", name="assign", actor=worker)
+    refused(session, case, "not_your_role", name="withdraw", actor=worker)  # the resident's
     refused(session, case, "not_your_role", name="assign", actor=auditor)  # reads only
     refused(session, case, "not_your_role", name="withdraw", actor=make_party(session))
     refused(session, case, "unknown", name="teleport", actor=worker)

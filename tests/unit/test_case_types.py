@@ -14,7 +14,9 @@ def test_every_case_type_lists_outcomes_and_reasons_in_every_shipped_locale() ->
     for case_type in load_case_types():
         assert case_type.outcomes, case_type.code
         assert case_type.reasons, case_type.code
-        for words in (*case_type.outcomes.values(), *case_type.reasons.values()):
+        assert case_type.categories, case_type.code  # triage files every case under one
+        for words in (*case_type.outcomes.values(), *case_type.reasons.values(),
+                      *case_type.categories.values()):  # fmt: skip
             assert set(locales_for("portal")) <= set(words), (case_type.code, words)
 
 

@@ -32,6 +32,7 @@ COMPONENTS = {
     "timeline": ("timeline.html", "timeline", "mojTimeline"),
     "sub_navigation": ("sub_navigation.html", "sub-navigation", "mojSubNavigation"),
     "identity_bar": ("identity_bar.html", "identity-bar", "mojIdentityBar"),
+    "filter": ("filter.html", "filter", "mojFilter"),
 }
 
 
@@ -191,6 +192,37 @@ def test_identity_bar_matches_moj(portal_app: Flask, params: dict[str, Any]) -> 
     assert_same_markup(portal_app, "identity_bar", params)
 
 
+FILTERS = [
+    {
+        "heading": {"text": "Filter"},
+        "selectedFilters": {
+            "heading": {"text": "Selected filters"},
+            "clearLink": {"text": "Clear filters", "href": "/queue"},
+            "categories": [
+                {"heading": {"text": "Priority"}, "items": [{"href": "/queue", "text": "Urgent"}]},
+                {
+                    "heading": {"html": "<em>Area</em>"},
+                    "items": [
+                        {"href": "/queue?x=1", "text": "Wales"},
+                        {"href": "/q", "text": "<b>"},
+                    ],
+                },
+            ],
+        },
+        "submit": {"text": "Apply", "attributes": {"data-test": "apply"}},
+        "optionsHtml": "<p class='govuk-body'>Options</p>",
+        "attributes": {"data-queue": "triage"},
+    },
+    {"heading": {"html": "<span>Filter</span>"}},  # MOJ's default button text
+]
+
+
+@pytest.mark.parametrize("params", FILTERS)
+def test_filter_matches_moj(portal_app: Flask, params: dict[str, Any]) -> None:
+    ours = assert_same_markup(portal_app, "filter", params)
+    assert ours.count('class="moj-filter__tag"') == (3 if "selectedFilters" in params else 0)
+
+
 # --------------------------------------------------------------- where the ports differ
 
 
@@ -271,6 +303,8 @@ def test_the_stylesheet_has_the_moj_components_used_and_caseways_brand(styleshee
         ".moj-sub-navigation__link[aria-current=page]",
         ".moj-identity-bar__title",
         ".caseway-sort-link",
+        ".moj-filter__tag",
+        ".moj-filter-layout__filter",
     ]:
         assert selector in css, selector
     assert "GDS Transport" not in css  # GOV.UK's font is not Caseway's to use

@@ -169,20 +169,21 @@ def test_a_transition_that_needs_a_reason_asks_for_it_on_the_page(backoffice: Fl
 
 
 def test_the_buttons_are_what_the_persons_role_allows(backoffice: Flask) -> None:
-    reference = case_in_team(backoffice, state="triage")
+    reference = case_in_team(backoffice, state="submitted")
     clerk, _ = signed_in_client(backoffice, RoleCode.INTAKE_CLERK)
     auditor, _ = signed_in_client(backoffice, RoleCode.AUDITOR)
-    assert "Move to “With a caseworker”" in clerk.get(f"/cases/{reference}").get_data(as_text=True)
+    assert "Move to “Being checked”" in clerk.get(f"/cases/{reference}").get_data(as_text=True)
     auditor_page = auditor.get(f"/cases/{reference}").get_data(as_text=True)
     assert "Move to" not in auditor_page
     assert "Your role allows nothing more on this case as it is now." in auditor_page
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', auditor_page)
     assert token
-    pressed = auditor.post(f"/cases/{reference}/transitions/assign",
-                           data={"assign-csrf_token": token.group(1), "assign-expected_state": "triage"})  # fmt: skip
+    pressed = auditor.post(f"/cases/{reference}/transitions/start_triage",
+                           data={"start_triage-csrf_token": token.group(1),
+                                 "start_triage-expected_state": "submitted"})  # fmt: skip
     assert pressed.status_code == 302
     assert "Your role does not allow that." in auditor.get(f"/cases/{reference}").get_data(
         as_text=True
     )
     with backoffice.extensions["caseway"].sessions() as session:
-        assert session.scalars(select(Event).where(Event.kind == "assign")).all() == []
+        assert session.scalars(select(Event).where(Event.kind == "start_triage")).all() == []

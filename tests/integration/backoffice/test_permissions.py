@@ -14,7 +14,7 @@ from backoffice.auth import OPEN, SHARED_VIEWS, declared_permission
 from shared.db import transaction
 from shared.models import CaseParty, CasePartyRole, RoleCode
 from shared.permissions import ROLE_PERMISSIONS, Permission
-from tests.factories import make_case, make_document, make_party
+from tests.factories import make_case, make_document, make_party, make_rule
 from tests.pages import APPS
 from tests.staff_signing_in import csrf_token, signed_in_client, staff_member
 
@@ -30,6 +30,11 @@ SAMPLE_VALUES = {
     "document_id": "1",  # the sample case's document, the first in the test's new database
     "public_id": "sample-document",
     "case_party_id": "1",  # the sample case's other party, the first in the test's new database
+    "rule_id": "1",  # the routing rule made with the sample case
+    "duplicate_id": "1",  # forms only: refused by permission before it is looked up
+    "key": "permits",  # a team; the person signed in is in none, so it is not theirs
+    "closure_id": "1",  # forms only: refused by permission before it is looked up
+    "view_id": "1",  # forms only: refused by permission before it is looked up
 }
 
 
@@ -87,6 +92,7 @@ def case_assigned_to(app: Flask, staff_id: int) -> str:
         witness = make_party(session, given_name="Wyn", family_name="Witness")
         session.add(CaseParty(case_id=case.id, party_id=witness.id, role=CasePartyRole.WITNESS,
                               added_by_staff_id=staff_id))  # fmt: skip
+        make_rule(session)  # a routing rule, for its pages
         return case.reference
 
 
@@ -126,6 +132,8 @@ def test_each_role_reaches_exactly_the_pages_its_permissions_open(
             # Assisted intake's steps with the sample token, which names no case being
             # recorded (tests/integration/backoffice/test_assisted_intake.py walks them).
             assert status == 404, path
+        elif endpoint == "teams.team" and allowed(role, endpoint):
+            assert status == 404, path  # not their team (test_team_page.py shows their own)
         elif allowed(role, endpoint):
             assert status == 200, (role, path, status)
         else:

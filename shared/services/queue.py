@@ -1,0 +1,431 @@
+"""The triage queue: new cases (received, being triaged) a person may see, filtered,
+oldest first or by due date, a page at a time by keyset, never OFFSET.
+
+How it stays fast at a million cases (bench/queue.py EXPLAINs `page_queries`):
+- The two queue states are read one state at a time, each query an equality on `state`
+  and ORDER BY the rest of an index ((state, submitted_at, id) or (state, due_at, id)),
+  with a row-value comparison `(submitted_at, id) > (:key, :id)` and LIMIT page + 1: the
+  planner walks the index from the cursor and stops, with no sort of the table. A single
+  `state IN (...) ORDER BY submitted_at, id` could not be read in order off one index (the
+  index is ordered by state first). The two short lists are merged here, in Python:
+  at most 2 x (page + 1) rows.
+- Sorting by due date, cases without a due date come last (ordered by id): a separate
+  query on `state = :s AND due_at IS NULL ORDER BY id`, which the same index serves.
+- The count stops at COUNT_CAP + 1 rows: "more than 1,000" rather than a scan.
+- Filters are conditions on the row (type, channel, priority, area, SLA) or EXISTS on
+  small indexed tables (open possible duplicates, infected documents). A selective filter
+  makes the index walk longer; the bench measures the common ones.
+
+The cursor names the sort, the direction, and the last (or first) row's sort key and id.
+It is validated, not signed: it grants nothing (the query still filters to what the
+person may see), so a hand-made cursor only starts the page somewhere else, and one that
+does not parse is ignored (the page says so).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import heapq
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true, tuple_
+from sqlalchemy.orm import Session
+
+from shared.access import cases_visible_to
+from shared.models import (
+    Case,
+    CaseChannel,
+    CasePriority,
+    CaseType,
+    Document,
+    DuplicateState,
+    PossibleDuplicate,
+    ScanState,
+    StaffUser,
+)
+from shared.models.base import utcnow
+from shared.services import sla
+from shared.sla.calendar import AREAS
+
+QUEUE_STATES = ("submitted", "triage")
+SORTS = ("received", "due")
+SLA_STATES = ("due_soon", "overdue")
+COUNT_CAP = 1000
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+# Each filter accepts a handful of values; more is not a person choosing from checkboxes.
+MAX_VALUES = 20
+
+Sort = Literal["received", "due"]
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue shows, as the page's query string says (and a saved view keeps)."""
+
+    case_types: tuple[str, ...] = ()
+    channels: tuple[CaseChannel, ...] = ()
+    priorities: tuple[CasePriority, ...] = ()
+    areas: tuple[str, ...] = ()
+    possible_duplicate: bool = False
+    held_upload: bool = False
+    sla: str | None = None  # "due_soon" or "overdue"
+    sort: Sort = "received"
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any], *, case_types: Iterable[str] = ()) -> QueueFilters:
+        """From a query string (a MultiDict) or a saved view's dict: values not offered
+        are dropped, never an error. `case_types`: the codes that exist."""
+
+        def values(name: str) -> list[str]:
+            if hasattr(args, "getlist"):
+                found = args.getlist(name)
+            else:
+                raw = args.get(name, [])
+                found = raw if isinstance(raw, list) else [raw]
+            return [value for value in found if isinstance(value, str)][:MAX_VALUES]
+
+        def chosen(name: str, allowed: Iterable[str]) -> tuple[str, ...]:
+            offered = list(allowed)
+            return tuple(dict.fromkeys(v for v in values(name) if v in offered))
+
+        channel_values = [channel.value for channel in CaseChannel]
+        priority_values = [priority.value for priority in CasePriority]
+        flags = set(values("flag"))
+        sla_state = next(iter(chosen("sla", SLA_STATES)), None)
+        sort = next(iter(chosen("sort", SORTS)), "received")
+        return cls(
+            case_types=chosen("case_type", case_types),
+            channels=tuple(CaseChannel(v) for v in chosen("channel", channel_values)),
+            priorities=tuple(CasePriority(v) for v in chosen("priority", priority_values)),
+            areas=chosen("area", AREAS),
+            possible_duplicate="possible_duplicate" in flags,
+            held_upload="held_upload" in flags,
+            sla=sla_state,
+            sort="due" if sort == "due" else "received",
+        )
+
+    def to_args(self, *, with_sort: bool = True) -> list[tuple[str, str]]:
+        """The query string of these filters (the inverse of from_args)."""
+        args: list[tuple[str, str]] = [("case_type", code) for code in self.case_types]
+        args += [("channel", channel.value) for channel in self.channels]
+        args += [("priority", priority.value) for priority in self.priorities]
+        args += [("area", area) for area in self.areas]
+        if self.possible_duplicate:
+            args.append(("flag", "possible_duplicate"))
+        if self.held_upload:
+            args.append(("flag", "held_upload"))
+        if self.sla:
+            args.append(("sla", self.sla))
+        if with_sort and self.sort != "received":
+            args.append(("sort", self.sort))
+        return args
+
+    def to_saved(self) -> dict[str, list[str]]:
+        """What a saved view keeps: the query string as lists of values."""
+        saved: dict[str, list[str]] = {}
+        for name, value in self.to_args():
+            saved.setdefault(name, []).append(value)
+        return saved
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.to_args(with_sort=False))
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after (or, going back, before) the row with this sort key
+    and id. `segment` 1 is the cases without a due date, which come last."""
+
+    sort: Sort
+    key: datetime | None
+    case_id: int
+    backwards: bool = False
+
+    @property
+    def segment(self) -> int:
+        return 1 if self.key is None else 0
+
+    def encode(self) -> str:
+        key = self.key.astimezone(UTC).isoformat() if self.key else None
+        raw = json.dumps([self.sort, "b" if self.backwards else "a", key, self.case_id])
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str | None) -> Cursor | None:
+        """The cursor, or None for anything that is not one we made (tampered, truncated,
+        from another sort): the caller shows the first page and says so."""
+        if not text or len(text) > 200:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            sort, direction, key, case_id = json.loads(raw)
+            if sort not in SORTS or direction not in ("a", "b"):
+                return None
+            if type(case_id) is not int or not 0 < case_id < 2**31:
+                return None
+            when = None
+            if key is not None:
+                when = datetime.fromisoformat(key)
+                if when.tzinfo is None:
+                    return None
+                when = when.astimezone(UTC)  # here, not in the query: 9999-12-31-01:00 overflows
+            if key is None and sort == "received":
+                return None
+            return cls(sort=sort, key=when, case_id=case_id, backwards=direction == "b")
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError):
+            return None
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    case: Case
+    sla_flag: str | None
+    possible_duplicate: bool
+    held_upload: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[QueueItem]
+    next_cursor: Cursor | None
+    previous_cursor: Cursor | None
+    ids: list[int] = field(default_factory=list)
+
+
+def filter_conditions(
+    filters: QueueFilters, *, staff: StaffUser, now: datetime
+) -> list[ColumnElement[bool]]:
+    """Everything but the state and the keyset: what the person may see, and the filters."""
+    conditions: list[ColumnElement[bool]] = [cases_visible_to(staff)]
+    if filters.case_types:
+        conditions.append(
+            Case.case_type_id.in_(select(CaseType.id).where(CaseType.code.in_(filters.case_types)))
+        )
+    if filters.channels:
+        conditions.append(Case.channel.in_(filters.channels))
+    if filters.priorities:
+        conditions.append(Case.priority.in_(filters.priorities))
+    if filters.areas:
+        conditions.append(Case.area.in_(filters.areas))
+    if filters.possible_duplicate:
+        conditions.append(has_open_duplicate())
+    if filters.held_upload:
+        conditions.append(has_held_upload())
+    if filters.sla:
+        conditions.append(sla.sla_filter(filters.sla, now))
+    return conditions
+
+
+def has_open_duplicate() -> ColumnElement[bool]:
+    return exists().where(
+        PossibleDuplicate.case_id == Case.id, PossibleDuplicate.state == DuplicateState.OPEN
+    )
+
+
+def has_held_upload() -> ColumnElement[bool]:
+    return exists().where(Document.case_id == Case.id, Document.scan_state == ScanState.INFECTED)
+
+
+def _sort_column(sort: Sort) -> Any:
+    return Case.due_at if sort == "due" else Case.submitted_at
+
+
+def _segment_query(
+    *,
+    state: str,
+    sort: Sort,
+    segment: int,
+    conditions: list[ColumnElement[bool]],
+    cursor: Cursor | None,
+    backwards: bool,
+    limit: int,
+) -> Select[Case]:
+    """One state's rows of one segment, read off its index in order from the cursor."""
+    column = _sort_column(sort)
+    query = select(Case).where(Case.state == state, *conditions)
+    if segment == 0:
+        if sort == "due":
+            query = query.where(column.is_not(None))
+        if cursor is not None and cursor.segment == 0:
+            position = tuple_(column, Case.id)
+            mark = tuple_(cursor.key, cursor.case_id)
+            query = query.where(position < mark if backwards else position > mark)
+        order = [column.desc(), Case.id.desc()] if backwards else [column, Case.id]
+    else:
+        query = query.where(column.is_(None))
+        if cursor is not None and cursor.segment == 1:
+            query = query.where(Case.id < cursor.case_id if backwards else Case.id > cursor.case_id)
+        order = [Case.id.desc()] if backwards else [Case.id]
+    return query.order_by(*order).limit(limit)
+
+
+def _position(case: Case, sort: Sort) -> tuple[int, datetime, int]:
+    key = case.due_at if sort == "due" else case.submitted_at
+    if key is None:
+        return (1, datetime.min.replace(tzinfo=UTC), case.id)
+    return (0, key, case.id)
+
+
+def page_queries(
+    *,
+    staff: StaffUser,
+    filters: QueueFilters,
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+    now: datetime | None = None,
+) -> list[Select[Case]]:
+    """The queries a page runs first (one per state): for EXPLAIN in the benchmark."""
+    conditions = filter_conditions(filters, staff=staff, now=now or utcnow())
+    backwards = after is not None and after.backwards
+    first_segment = 1 if backwards or (after is not None and after.segment == 1) else 0
+    return [
+        _segment_query(
+            state=state,
+            sort=filters.sort,
+            segment=first_segment,
+            conditions=conditions,
+            cursor=after,
+            backwards=backwards,
+            limit=limit + 1,
+        )  # fmt: skip
+        for state in QUEUE_STATES
+    ]
+
+
+def _fetch_state(
+    session: Session,
+    *,
+    state: str,
+    sort: Sort,
+    conditions: list[ColumnElement[bool]],
+    cursor: Cursor | None,
+    backwards: bool,
+    wanted: int,
+) -> list[Case]:
+    segments = [0, 1] if sort == "due" else [0]
+    if cursor is not None:
+        # Forwards from the null segment there is nothing after it; backwards from the
+        # first segment there is nothing before it.
+        if backwards:
+            segments = [s for s in segments if s <= cursor.segment]
+        else:
+            segments = [s for s in segments if s >= cursor.segment]
+    if backwards:
+        segments.reverse()
+    found: list[Case] = []
+    for segment in segments:
+        if len(found) >= wanted:
+            break
+        query = _segment_query(state=state, sort=sort, segment=segment, conditions=conditions,
+                               cursor=cursor, backwards=backwards,
+                               limit=wanted - len(found))  # fmt: skip
+        # Each case's type comes from the session's identity map (a handful of rows).
+        found += session.scalars(query).all()
+    return found
+
+
+def triage_queue(
+    session: Session,
+    *,
+    staff: StaffUser,
+    filters: QueueFilters,
+    after: Cursor | None = None,
+    limit: int = PAGE_SIZE,
+    now: datetime | None = None,
+) -> Page:
+    """A page of the queue: after the cursor (or before it, for a cursor going back), or
+    the first page. A cursor of another sort is ignored (the first page)."""
+    now = now or utcnow()
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    if after is not None and after.sort != filters.sort:
+        after = None
+    backwards = after is not None and after.backwards
+    conditions = filter_conditions(filters, staff=staff, now=now)
+    per_state = [
+        _fetch_state(
+            session,
+            state=state,
+            sort=filters.sort,
+            conditions=conditions,
+            cursor=after,
+            backwards=backwards,
+            wanted=limit + 1,
+        )  # fmt: skip
+        for state in QUEUE_STATES
+    ]
+    merged = list(
+        heapq.merge(*per_state, key=lambda case: _position(case, filters.sort), reverse=backwards)
+    )
+    more = len(merged) > limit
+    cases = merged[:limit]
+    if backwards:
+        cases.reverse()
+    has_previous = more if backwards else after is not None
+    has_next = True if backwards else more
+    if not cases:
+        has_previous = has_next = False
+    next_cursor = _cursor_at(cases[-1], filters.sort, backwards=False) if has_next else None
+    previous_cursor = _cursor_at(cases[0], filters.sort, backwards=True) if has_previous else None
+    ids = [case.id for case in cases]
+    duplicates = _ids_with(session, ids, has_open_duplicate())
+    held = _ids_with(session, ids, has_held_upload())
+    items = [
+        QueueItem(
+            case=case,
+            sla_flag=sla.sla_flag(case, now),
+            possible_duplicate=case.id in duplicates,
+            held_upload=case.id in held,
+        )
+        for case in cases
+    ]
+    return Page(items=items, next_cursor=next_cursor, previous_cursor=previous_cursor, ids=ids)
+
+
+def _cursor_at(case: Case, sort: Sort, *, backwards: bool) -> Cursor:
+    key = case.due_at if sort == "due" else case.submitted_at
+    return Cursor(sort=sort, key=key, case_id=case.id, backwards=backwards)
+
+
+def _ids_with(session: Session, ids: list[int], condition: ColumnElement[bool]) -> set[int]:
+    if not ids:
+        return set()
+    return set(session.scalars(select(Case.id).where(Case.id.in_(ids), condition)))
+
+
+@dataclass(frozen=True)
+class Count:
+    number: int
+    capped: bool  # more than `number`
+
+
+def count_queue(
+    session: Session,
+    *,
+    staff: StaffUser,
+    filters: QueueFilters,
+    cap: int = COUNT_CAP,
+    now: datetime | None = None,
+) -> Count:
+    """How many cases match, counting no further than `cap` + 1 rows."""
+    conditions = filter_conditions(filters, staff=staff, now=now or utcnow())
+    limited = (
+        select(true().label("one"))
+        .select_from(Case)
+        .where(Case.state.in_(QUEUE_STATES), and_(*conditions))
+        .limit(cap + 1)
+        .subquery()
+    )
+    number = session.scalar(select(func.count()).select_from(limited)) or 0
+    return Count(number=min(number, cap), capped=number > cap)
+
+
+def queue_case_types(session: Session) -> list[CaseType]:
+    """The case types the filter offers."""
+    return list(session.scalars(select(CaseType).order_by(CaseType.code)))
