@@ -18,7 +18,13 @@ from shared.models.case_party import CaseParty, CasePartyRole
 from shared.models.document import Classification, Document, ScanState
 from shared.models.draft import Draft
 from shared.models.feedback import Feedback, Satisfaction
-from shared.models.message import Message
+from shared.models.message import (
+    Message,
+    MessageChannel,
+    MessageRead,
+    MessageState,
+    ReplyTemplate,
+)
 from shared.models.notice import Notice, NoticeChannel, NoticeState
 from shared.models.party import DuplicateState, Party, PartyKind, PossibleDuplicate
 from shared.models.routing import RoutingRule
@@ -45,12 +51,16 @@ __all__ = [
     "Event",
     "Feedback",
     "Message",
+    "MessageChannel",
+    "MessageRead",
+    "MessageState",
     "Notice",
     "NoticeChannel",
     "NoticeState",
     "Party",
     "PartyKind",
     "PossibleDuplicate",
+    "ReplyTemplate",
     "Role",
     "RoleCode",
     "RoutingRule",

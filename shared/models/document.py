@@ -40,6 +40,8 @@ class Document(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     # Uploaded while a form was being filled in: belongs to the draft until it is sent.
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"), index=True)
+    # An attachment of a message (portal, staff reply or emailed reply).
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"), index=True)
     question: Mapped[str | None] = mapped_column(String(60))
     uploaded_by_party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
     uploaded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
