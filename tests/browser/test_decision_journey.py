@@ -107,8 +107,8 @@ def staff(app: Flask) -> dict[str, str]:
 
 
 def routed_to_the_permits_team(app: Flask, reference: str) -> None:
-    # Routing rules are the next issue's: until then the case is put in the team here, as
-    # a routing rule will, so that the team's caseworker and supervisor can see it.
+    # As triage would route it (tests/integration/backoffice/test_triage.py): the case
+    # goes to the team, whose caseworker and supervisor then see it.
     with transaction(app.extensions["caseway"].sessions) as session:
         case = session.scalars(select(Case).where(Case.reference == reference)).one()
         case.team = make_team(session, "permits", "Permits")
@@ -125,17 +125,19 @@ def test_a_decision_by_keyboard_reaches_the_resident_in_welsh(
     people = staff(backoffice_app)
     routed_to_the_permits_team(backoffice_app, reference)
 
-    # The intake clerk checks it and passes it to a caseworker.
+    # The intake clerk starts checking it.
     context, page = staff_page(browser, backoffice_url, people["clerk"])
     find_by_keyboard(page, reference)
     press(page, "Being checked")
-    press(page, "With a caseworker")
-    assert "With a caseworker" in banner(page)
+    assert "Being checked" in banner(page)
     context.close()
 
-    # The caseworker starts work and records the decision, first sending it empty.
+    # A caseworker of the team takes it, starts work and records the decision, first
+    # sending it empty.
     context, page = staff_page(browser, backoffice_url, people["caseworker"])
     find_by_keyboard(page, reference)
+    press(page, "Assign to me")
+    assert "The case is assigned to you." in banner(page)
     press(page, "Being worked on")
     press(page, "Record the decision")
     assert page.title().startswith("Error: ")
