@@ -18,10 +18,12 @@ def create_backoffice(settings: Settings | None = None) -> Flask:
         documents,
         home,
         intake,
+        messages,
         my_work,
         parties,
         queue,
         reassignment,
+        reply_templates,
         routing_rules,
         sign_in,
         sla,
@@ -50,10 +52,12 @@ def create_backoffice(settings: Settings | None = None) -> Flask:
         queue,
         assignment,
         my_work,
+        messages,
         teams,
         sla,
         triage,
         routing_rules,
+        reply_templates,
     ):
         app.register_blueprint(view.blueprint)
     app.add_template_global(roles.role_names)

@@ -20,11 +20,20 @@ def case_type_label(code: str) -> str:
 
 def create_portal(settings: Settings | None = None) -> Flask:
     from portal import limits, status
-    from portal.views import accessibility, cookies, feedback, filing, home, tracking, uploads
+    from portal.views import (
+        accessibility,
+        cookies,
+        feedback,
+        filing,
+        home,
+        messages,
+        tracking,
+        uploads,
+    )
     from shared.web import consent
 
     app = create_app(__name__, app_name="portal", layout="portal/layout.html", settings=settings)
-    for view in (home, cookies, accessibility, feedback, filing, uploads, tracking):
+    for view in (home, cookies, accessibility, feedback, filing, uploads, tracking, messages):
         app.register_blueprint(view.blueprint)
 
     @app.context_processor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     EmailField,
     HiddenField,
@@ -16,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length
 
 from shared.web.text import TEXT_FILTERS, no_control_characters, not_only_direction_controls
-from shared.web.widgets import RadioInput, SubmitInput, TextArea, TextInput
+from shared.web.widgets import FileInput, RadioInput, SubmitInput, TextArea, TextInput
 
 
 class CookieSettingsForm(FlaskForm):
@@ -144,3 +145,25 @@ class FeedbackForm(FlaskForm):
     )
     came_from = HiddenField()
     submit = SubmitField(_l("Send feedback"), widget=SubmitInput())
+
+
+class MessageReplyForm(FlaskForm):
+    """A resident's message on their case. How long it may be and whether anything is left
+    once blank space is taken out are the messages service's rules (it counts the text as
+    stored); the view puts its refusal next to the field."""
+
+    body = TextAreaField(
+        _l("Your message"),
+        validators=[
+            InputRequired(_l("Enter your message")),
+            not_only_direction_controls,
+            no_control_characters,
+        ],
+        filters=TEXT_FILTERS,
+        widget=TextArea(),
+    )
+    attachment = FileField(
+        _l("Add a file (optional)"),
+        description=_l("You can add one file to each message."),
+        widget=FileInput(),
+    )

@@ -23,6 +23,8 @@ from shared.models import (
     Document,
     Draft,
     Event,
+    Message,
+    MessageState,
     Party,
     RoleCode,
     StaffUser,
@@ -132,7 +134,13 @@ def document_for_citizen(
         if draft is not None and draft.token in draft_tokens:
             return document
         raise NotFound
-    if document.uploaded_by_staff_id is not None:
+    if document.message_id is not None:
+        # A file on a message: the resident's or a caseworker's, once the message is on
+        # the conversation (an emailed reply from another address waits for staff).
+        message = session.get(Message, document.message_id)
+        if message is None or message.state is not MessageState.DELIVERED:
+            raise NotFound
+    elif document.uploaded_by_staff_id is not None:
         raise NotFound
     case = session.get(Case, document.case_id)
     if case is not None and may_act_on(case, party):

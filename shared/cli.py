@@ -200,6 +200,30 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     run_worker(load_settings(), queues=queues or ALL_QUEUES, burst=burst)
 
 
+@main.command("mail-in")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8026, show_default=True, type=click.IntRange(1, 65535))
+@_friendly_errors
+def mail_in(host: str, port: int) -> None:
+    """Take residents' emailed replies (SMTP for the reply domain) onto their cases."""
+    import threading
+
+    from shared.mail_in.server import controller
+
+    settings = load_settings()
+    server = controller(settings, host=host, port=port)
+    server.start()
+    click.echo(f"mail-in: taking replies to *@{settings.reply_domain} on {host}:{port}")
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
 @main.command("scheduler")
 @_friendly_errors
 def scheduler() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -49,6 +50,9 @@ class Settings:
     portal_url: str = "http://127.0.0.1:5000"
     backoffice_url: str = "http://127.0.0.1:5001"
     mail_from: str = "Caseway <noreply@caseway.example>"
+    # The domain of the signed reply addresses on new-message emails, whose mail reaches
+    # `caseway mail-in` (an MX record, or the organisation's mail server relaying to it).
+    reply_domain: str = "reply.caseway.example"
     # Empty: files in `storage_dir`; "s3://bucket/prefix": an S3-compatible object store.
     storage_url: str = ""
     s3_endpoint_url: str | None = None
@@ -83,6 +87,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             f"CASEWAY_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}"
         )
+    mail_from = env.get("CASEWAY_MAIL_FROM", "Caseway <noreply@caseway.example>")
     settings = Settings(
         environment=environment,
         database_url=normalise_database_url(
@@ -101,7 +106,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         contact_address=env.get("CASEWAY_CONTACT_ADDRESS", "").strip(),
         portal_url=_checked_public_url(env, "CASEWAY_PORTAL_URL", "http://127.0.0.1:5000"),
         backoffice_url=_checked_public_url(env, "CASEWAY_BACKOFFICE_URL", "http://127.0.0.1:5001"),
-        mail_from=env.get("CASEWAY_MAIL_FROM", "Caseway <noreply@caseway.example>"),
+        mail_from=mail_from,
+        reply_domain=_reply_domain(env.get("CASEWAY_REPLY_DOMAIN", ""), mail_from),
         storage_url=_checked_storage_url(env.get("CASEWAY_STORAGE_URL", "")),
         s3_endpoint_url=env.get("CASEWAY_S3_ENDPOINT_URL") or None,
         max_upload_bytes=1024 * 1024 * _positive_int(env, "CASEWAY_MAX_UPLOAD_MB", 20),
@@ -165,6 +171,21 @@ def _checked_public_url(env: Mapping[str, str], name: str, default: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{name} must be the address people use, like https://cases.example.gov")
     return raw
+
+
+def _reply_domain(raw: str, mail_from: str) -> str:
+    """The configured reply domain, or "reply." and the domain notices are sent from."""
+    domain = raw.strip().lower().rstrip(".")
+    if not domain:
+        sender_domain = parseaddr(mail_from)[1].rpartition("@")[2].lower()
+        return f"reply.{sender_domain or 'caseway.example'}"
+    if "@" in domain or not all(
+        label and label.replace("-", "").isalnum() for label in domain.split(".")
+    ):
+        raise ConfigError(
+            f"CASEWAY_REPLY_DOMAIN must be a domain name, like reply.example.gov, not {raw!r}"
+        )
+    return domain
 
 
 def _checked_english_region(raw: str) -> str:

@@ -222,3 +222,19 @@ def make_rule(
                                 team_id=(team or make_team(session)).id, sla_policy=sla_policy,
                                 priority=priority, is_active=is_active)  # fmt: skip
     return routing.add_rule(session, actor=supervisor(session), fields=fields)
+
+
+def make_reply_template(
+    session: Session,
+    *,
+    code: str = "more-information",
+    locale: str = "en",
+    title: str = "We need more information",
+    body: str = "Dear {name},\n\nAbout case {reference}: please reply by {due_date}.",
+) -> Any:
+    """One language's text of a reply template, saved by the factories' supervisor through
+    the service (so the audit trail has it)."""
+    from shared.services import reply_templates
+
+    return reply_templates.save_template(session, code=code, locale=locale, title=title,
+                                         body=body, actor=supervisor(session))  # fmt: skip

@@ -38,6 +38,8 @@ NEEDS_DATA: dict[str, Callable[[], str]] = {
     "tracking.case": lambda: "/cases/ZZZZ-ZZZZ-Z",
     "tracking.signed_in": lambda: "/sign-in/not-a-valid-token",
     "tracking.withdraw": lambda: "/cases/ZZZZ-ZZZZ-Z/withdraw",
+    # Signed in with a message, test_journeys.py's messages walk checks it and its errors.
+    "messages.conversation": lambda: "/cases/ZZZZ-ZZZZ-Z/messages",
     "filing.save": lambda: "/file/application/save",
     "filing.resume": lambda: "/file/resume/not-a-valid-token",
     # The back office: the first account in a new database (the browser suite's
@@ -65,6 +67,9 @@ NEEDS_DATA: dict[str, Callable[[], str]] = {
     "routing_rules.history": lambda: (
         f"/routing-rules/{BACKOFFICE_CASE.get('rule_id', '0')}/history"
     ),
+    # A reply template, in English, and the Welsh text it lacks (tests/browser/conftest.py).
+    "reply_templates.edit": lambda: f"{_sample_reply_template()}/cy",
+    "reply_templates.remove": lambda: f"{_sample_reply_template()}/en/remove",
     # The every-role account's team (tests/browser/conftest.py).
     "teams.team": lambda: f"/teams/{BACKOFFICE_CASE.get('team', 'none')}",
 }
@@ -76,6 +81,10 @@ def _sample_case() -> str:
 
 def _sample_recording(which: str) -> str:
     return f"/intake/{BACKOFFICE_CASE.get(which, 'not-a-valid-token')}"
+
+
+def _sample_reply_template() -> str:
+    return f"/reply-templates/{BACKOFFICE_CASE.get('reply_template', 'none')}"
 
 
 def _sample_document() -> str:

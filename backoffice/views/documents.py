@@ -48,7 +48,7 @@ def add(reference: str) -> str | Response:
             flash(_("“%(name)s” has been added. It is being checked for viruses, and can be "
                     "opened once it is found clean.", name=name), "success")  # fmt: skip
             return redirect(url_for("cases.case", reference=found.reference, _anchor="documents"))
-    rules = _rules(found)
+    rules = document_rules(found)
     return render_template(
         "backoffice/documents/new.html",
         case=found,
@@ -74,7 +74,7 @@ def _receive(found: Case, upload: FileStorage, classification: Classification) -
         with unit_of_work() as db:
             document = documents.receive_upload(
                 db, services().storage, incoming=incoming, filename=upload.filename,
-                rules=_rules(found), uploaded_by=acting_staff(), case=found,
+                rules=document_rules(found), uploaded_by=acting_staff(), case=found,
                 classification=classification,
             )  # fmt: skip
             return str(document.original_filename)
@@ -87,7 +87,7 @@ def _receive(found: Case, upload: FileStorage, classification: Classification) -
         ) from None
 
 
-def _rules(found: Case) -> documents.UploadRules:
+def document_rules(found: Case) -> documents.UploadRules:
     case_type = case_type_definition(found.case_type.code)
     return documents.UploadRules(
         allowed=case_type.allowed_files,

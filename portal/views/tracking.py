@@ -173,7 +173,8 @@ def _resident_documents(case: Case) -> list[Document]:
     return [
         document
         for document in documents.current_documents(db_session(), case=case)
-        if document.uploaded_by_staff_id is None
+        # Files sent with messages are listed with their message, not here.
+        if document.uploaded_by_staff_id is None and document.message_id is None
     ]
 
 

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from shared.config import Settings
 from shared.jobs import context
 from shared.jobs.queues import NOTICES, queue
-from shared.models import Case, Notice, NoticeState
+from shared.mail_in.addresses import reply_address, signed_message_id
+from shared.models import Case, Message, Notice, NoticeState, Party
 from shared.models.base import utcnow
 from shared.notices.kinds import NoticeKind
 from shared.notices.links import case_link
@@ -46,6 +47,8 @@ SEND_RETRY = Retry(
     interval=[int(delay.total_seconds()) for delay in notices.RETRY_DELAYS],
 )
 SEND_TIMEOUT_SECONDS = 120
+# Kinds that carry a staff message the resident can answer by replying to the email.
+REPLYABLE_KINDS = frozenset({NoticeKind.NEW_MESSAGE})
 # Longer than a send can take (the job timeout), so a live worker is never overtaken.
 STUCK_AFTER = timedelta(seconds=SEND_TIMEOUT_SECONDS * 2)
 
@@ -78,13 +81,40 @@ def message_for(session: Session, notice: Notice, settings: Settings) -> EmailMe
     case = session.get(Case, notice.case_id) if notice.case_id is not None else None
     if case is not None:
         values["case_url"] = case_link(kind, case.reference, settings)
+    party = (
+        session.get(Party, notice.recipient_party_id)
+        if notice.recipient_party_id is not None
+        else None
+    )
+    written = values.get("message_id")
+    if kind in REPLYABLE_KINDS and case is not None and party is not None and written:
+        # The message is read from the database as the email is made, so the notice row
+        # keeps no copy of it.
+        message = session.get(Message, int(written))
+        if message is not None and message.case_id == case.id:
+            values["message_body"] = message.body
     rendered = render_notice(kind, notice.locale, values)
-    return build_message(
+    if rendered.reply_separator is None or case is None or party is None:
+        return build_message(
+            rendered,
+            sender=settings.mail_from,
+            recipient=notice.recipient_address or "",
+            message_id=message_id_for(notice.idempotency_key, settings.mail_from),
+        )
+    # An email the resident can answer: a reply address and a Message-ID signed for this
+    # case and this resident, both made from the notice's own day and ids, so every retry
+    # of this notice sends the same headers (the Message-ID stays its idempotency key).
+    issued = notice.created_at.date()
+    email = build_message(
         rendered,
         sender=settings.mail_from,
         recipient=notice.recipient_address or "",
-        message_id=message_id_for(notice.idempotency_key, settings.mail_from),
+        message_id=signed_message_id(
+            settings, case=case, party=party, notice=notice, issued=issued
+        ),
     )
+    email["Reply-To"] = reply_address(settings, case=case, party=party, issued=issued)
+    return email
 
 
 def _deliver(notice_id: int, message: EmailMessage) -> NoticeState:

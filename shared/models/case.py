@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, enum_column, utcnow
@@ -58,16 +58,29 @@ class CaseChannel(enum.Enum):
     IN_PERSON = "in_person"
 
 
+# States in which a case is finished with: decided (only an appeal may follow), closed,
+# withdrawn. Lists of open work leave them out, and their partial indexes are built so.
+FINISHED_STATES = ("decided", "closed", "withdrawn")
+_OPEN = text("state NOT IN ('decided', 'closed', 'withdrawn')")
+_OPEN_UNASSIGNED = text("assignee_id IS NULL AND state NOT IN ('decided', 'closed', 'withdrawn')")
+
+
 class Case(Base):
     __tablename__ = "case"
     # The lists (triage queue, My work, a team's cases) page by keyset on these: each list
     # reads its page straight off one index, in order, at any depth (bench/queue.py).
+    # My work and a team's lists read only open cases: partial indexes keep each person's
+    # and team's closed history (most of the table, in time) out of their way.
     __table_args__ = (
         Index("ix_case_state_submitted", "state", "submitted_at", "id"),
         Index("ix_case_state_due", "state", "due_at", "id"),
-        Index("ix_case_assignee_due", "assignee_id", "due_at", "id"),
-        Index("ix_case_team_due", "team_id", "due_at", "id"),
-    )
+        Index("ix_case_assignee_due", "assignee_id", "due_at", "id",
+              postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index("ix_case_team_due", "team_id", "due_at", "id",
+              postgresql_where=_OPEN, sqlite_where=_OPEN),
+        Index("ix_case_team_unassigned", "team_id", "submitted_at", "id",
+              postgresql_where=_OPEN_UNASSIGNED, sqlite_where=_OPEN_UNASSIGNED),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -83,7 +96,7 @@ class Case(Base):
     workflow_version: Mapped[str] = mapped_column(String(20), default="1", server_default="1")
     # An appeal is a case that challenges the decision of another case.
     appealed_decision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("decision.id", use_alter=True)
+        ForeignKey("decision.id", use_alter=True), index=True
     )
     channel: Mapped[CaseChannel] = mapped_column(
         enum_column(CaseChannel), default=CaseChannel.PORTAL, server_default="portal"
@@ -151,6 +164,11 @@ class TaskState(enum.Enum):
 
 class Task(Base):
     __tablename__ = "task"
+    # My work lists a person's open tasks: few per person, found without reading them all.
+    __table_args__ = (
+        Index("ix_task_open_assignee", "assignee_id",
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)

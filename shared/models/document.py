@@ -46,7 +46,7 @@ class Document(Base):
     uploaded_by_party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
     uploaded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     # A new version points at the document it replaces; the old one is kept.
-    previous_version_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    previous_version_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
     # Sanitised display name only; files are stored under `storage_key`, never this.
     original_filename: Mapped[str] = mapped_column(String(200))

@@ -41,7 +41,7 @@ class Party(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Confirmed at triage to be the same person as another record: this one then goes by
     # that record's client id. Both keep their own cases and history; nothing is merged.
-    linked_to_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
+    linked_to_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"), index=True)
 
     @property
     def display_name(self) -> str:

@@ -40,6 +40,9 @@ class RenderedNotice:
     text: str
     html: str
     portal: str
+    # For a kind residents can answer by email (with the message in the email): the line
+    # above which their reply goes; the worker then signs a Reply-To address.
+    reply_separator: str | None = None
 
 
 def notice_locale(preferred: str | None) -> str:
@@ -63,16 +66,23 @@ def render_notice(kind: NoticeKind, locale: str, context: dict[str, Any]) -> Ren
         "dir": text_direction(locale),
     }
     text_action = {"text": _plain(action["text"]), "url": action["url"]} if action else None
+    # The message itself, as the writer's plain text (escaped by the HTML layout), and the
+    # separator above it: only for a kind that carries a message to reply to.
+    body = getattr(module, "message_body", None)
+    body = str(body).strip() if body else None
+    separator = _plain(getattr(module, "reply_separator", "")) if body else None
+    replies = {"reply_separator": separator or None, "message_body": body}
     return RenderedNotice(
         locale=locale,
         subject=str(parts["subject"]),
         text=env.get_template("notices/_email.txt").render(
-            parts, paragraphs=[p.unescape() for p in paragraphs], action=text_action
+            {**parts, **replies}, paragraphs=[p.unescape() for p in paragraphs], action=text_action
         ),
         html=env.get_template("notices/_email.html").render(
-            parts, paragraphs=paragraphs, action=action
+            {**parts, **replies}, paragraphs=paragraphs, action=action
         ),
         portal=_plain(getattr(module, "portal", "")),
+        reply_separator=separator or None,
     )
 
 

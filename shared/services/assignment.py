@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy import case as case_when
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from shared.models import Case, Event, StaffUser, Team
 from shared.models.base import utcnow
@@ -49,6 +49,7 @@ def people_who_may_take_cases(session: Session, *, besides: StaffUser) -> list[S
     query = (
         select(StaffUser)
         .where(StaffUser.is_active.is_(True), StaffUser.id != besides.id)
+        .options(selectinload(StaffUser.roles))  # may_take_cases reads each one's roles
         .order_by(StaffUser.display_name, StaffUser.id)
     )
     return [member for member in session.scalars(query) if may_take_cases(member)]

@@ -8,15 +8,15 @@ given an SLA) come last. Databases disagree about where NULL sorts in an index
 (PostgreSQL: last; SQLite: first), so the list is read as two runs of the same index,
 each a plain range: the dated cases by (due_at, id), then the undated ones by id.
 
-Cases with a new message from the resident (once messages exist, issue 17) belong here
-too: add a field to MyWork filled by a query in shared/services/messages.py, and a
-section in templates/backoffice/my_work/index.html. Nothing stands in for it until then.
+Cases with a new message from the resident (issue 17) are listed too: the person's own
+open cases whose latest message is the resident's and unread by them
+(shared/services/messages.py new_from_resident).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, joinedload
 from shared import access
 from shared.models import Case, StaffUser, Task, TaskState
 from shared.models.base import utcnow
-from shared.services import tasks, team
+from shared.services import messages, tasks, team
 from shared.services.sla import sla_flag
 from shared.services.staff import OPEN_CASE_EXCLUDED_STATES
 
@@ -97,7 +97,8 @@ class MyWork:
     # The oldest cases routed to the person's team that nobody has taken yet: where a
     # caseworker picks up their next case ("Assign to me" on the case).
     team_waiting: list[Case]
-    # Extension point (issue 17): cases with a new message from the resident.
+    # The person's cases with a new message from the resident, unread by them (issue 17).
+    new_messages: list[messages.WaitingMessage] = field(default_factory=list)
 
 
 def my_work(
@@ -120,6 +121,7 @@ def my_work(
             if staff.team is not None
             else []
         ),
+        new_messages=messages.new_from_resident(session, staff=staff, now=now),
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, selectinload
 
 from shared.models import Case, Role, RoleCode, StaffUser, Team
+from shared.models.case import FINISHED_STATES
 from shared.models.staff import staff_user_role
 from shared.notices.kinds import NoticeKind
 from shared.security import hash_password
@@ -69,7 +70,7 @@ def create_staff_user(
 # ---------------------------------------------------------------- managing staff
 
 NOT_A_HASH = "!"  # matches no password: nobody can sign in until they set one
-OPEN_CASE_EXCLUDED_STATES = ("decided", "closed", "withdrawn")
+OPEN_CASE_EXCLUDED_STATES = FINISHED_STATES
 
 
 class StaffChangeRefused(Exception):

@@ -22,7 +22,7 @@ from shared.i18n import DEFAULT_LOCALE, autonym, locales_for, text_direction
 from shared.jobs import outbox
 from shared.sla.policies import PolicyError, load_policies
 from shared.storage import Storage, storage_for
-from shared.web import dates, errors, health, language, session_timeout, text
+from shared.web import dates, errors, health, language, plain_text, session_timeout, text
 from shared.web.receiving import UploadingRequest, max_request_bytes
 from shared.workflow import WorkflowError, check_all_workflows
 
@@ -106,6 +106,7 @@ def create_app(
     session_timeout.configure(app, settings.session_timeout_seconds)
     errors.register(app)
     text.install(app)
+    plain_text.install(app)
     return app
 
 

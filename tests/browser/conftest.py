@@ -119,6 +119,10 @@ def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
         lookalike = make_recording(session, clerk=member, sent=True)
         BACKOFFICE_CASE["triage"] = session.get_one(Case, lookalike.submitted_case_id).reference
         BACKOFFICE_CASE["rule_id"] = str(make_rule(session, name="Everything to Permits").id)
+        # A reply template in English (its list row shows the languages it lacks).
+        from tests.factories import make_reply_template
+
+        BACKOFFICE_CASE["reply_template"] = make_reply_template(session).code
         # My work and the team page: the every-role account supervises a team, with a case
         # of its own gone overdue and one nobody has yet (each page's tables drawn).
         from shared.models.base import utcnow
@@ -130,6 +134,19 @@ def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
         overdue.team, overdue.assignee = member.team, member
         overdue.due_at = utcnow() - timedelta(days=2)
         make_case(session, state="triage").team = member.team
+        # Messages: a conversation on the sample case; a new message and a held emailed reply
+        # on the overdue case (the inbox and My work tables). Not held on the sample case:
+        # the empty-forms walk would accept it and the page would lose its two forms.
+        from shared.services import messages
+
+        messages.post_from_staff(session, case=case, staff=member,
+                                 body="Please send proof of address: https://example.org/help")  # fmt: skip
+        messages.post_from_resident(session, case=case, party=case.applicant, body="Sent.\nThanks")
+        messages.receive_email_reply(session, case=overdue, party=overdue.applicant,
+                                     from_address="someone@elsewhere.example", body="Forwarded",
+                                     email_message_id="<sample@elsewhere.example>")  # fmt: skip
+        messages.post_from_resident(session, case=overdue, party=overdue.applicant,
+                                    body="Any news?")  # fmt: skip
         # SLAs: the sample case extended (its SLA section and history), and a closure day
         # (the closure days page's table with its "Remove" button).
         from shared.services import closure_days, sla

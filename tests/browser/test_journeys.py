@@ -329,3 +329,32 @@ def test_giving_feedback_from_the_beta_banner_passes_axe(
         assert stored is not None
         assert (stored.from_page, stored.improvement) == ("/track", "Clear wording.")
     context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_messages_pass_axe(
+    browser: Browser, journey_app: Flask, journey_url: str, locale: str
+) -> None:
+    """The resident's messages, signed in: the overview, the conversation with a request
+    for information and a link, the reply's error state and the page after sending."""
+    from tests.integration.test_portal_messages import resident_case, staff_writes
+
+    reference = resident_case(journey_app, email="ana@example.org")
+    staff_writes(journey_app, reference, "Please send your tenancy.\nSee https://example.org/help", rfi=True)  # fmt: skip
+    context, page = resident_page(browser, journey_url, locale)
+    sign_in(page, journey_app, journey_url, "ana@example.org")
+    page.goto(f"{journey_url}/messages")
+    assert_accessible(page, "messages overview")
+    page.goto(f"{journey_url}/cases/{reference}/messages")
+    assert_accessible(page, "messages")
+    assert (
+        page.locator("main [data-message-body] a").get_attribute("href")
+        == "https://example.org/help"
+    )
+    press_first_button(page)
+    assert_accessible(page, "messages (error)")
+    page.locator("[name=body]").fill("Attached.")
+    press_first_button(page)
+    assert page.url.endswith(f"/cases/{reference}/messages#latest")
+    assert_accessible(page, "messages (sent)")
+    context.close()

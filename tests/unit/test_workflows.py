@@ -55,8 +55,8 @@ MISTAKES = [
     ('name = "return_decision"', 'name = "send_back"', "decisions need the transitions ['return_decision']"),
     ('status.en = "Received"\n', "", "state 'submitted': needs status.en and next.en"),
     ('from = ["decided"]', 'from = ["closed"]', "transition 'close': leaves final states ['closed']"),
-    ('to = "assigned"\nroles = ["intake_clerk", "supervisor"]\npublic = true',
-     'to = "assigned"\nroles = ["intake_clerk", "supervisor"]', "transition 'assign': say whether the resident sees it"),
+    ('roles = ["intake_clerk", "caseworker", "supervisor"]\npublic = true',
+     'roles = ["intake_clerk", "caseworker", "supervisor"]', "transition 'assign': say whether the resident sees it"),
     ('version = "1"', 'version = ', "application.workflow.toml: Invalid value"),
 ]  # fmt: skip
 

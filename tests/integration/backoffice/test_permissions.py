@@ -14,7 +14,7 @@ from backoffice.auth import OPEN, SHARED_VIEWS, declared_permission
 from shared.db import transaction
 from shared.models import CaseParty, CasePartyRole, RoleCode
 from shared.permissions import ROLE_PERMISSIONS, Permission
-from tests.factories import make_case, make_document, make_party, make_rule
+from tests.factories import make_case, make_document, make_party, make_reply_template, make_rule
 from tests.pages import APPS
 from tests.staff_signing_in import csrf_token, signed_in_client, staff_member
 
@@ -35,6 +35,9 @@ SAMPLE_VALUES = {
     "key": "permits",  # a team; the person signed in is in none, so it is not theirs
     "closure_id": "1",  # forms only: refused by permission before it is looked up
     "view_id": "1",  # forms only: refused by permission before it is looked up
+    "message_id": "1",  # forms only: refused by permission before it is looked up
+    "template_code": "more-information",  # the reply template made with the sample case
+    "locale": "en",
 }
 
 
@@ -93,6 +96,7 @@ def case_assigned_to(app: Flask, staff_id: int) -> str:
         session.add(CaseParty(case_id=case.id, party_id=witness.id, role=CasePartyRole.WITNESS,
                               added_by_staff_id=staff_id))  # fmt: skip
         make_rule(session)  # a routing rule, for its pages
+        make_reply_template(session)  # a reply template, for its pages
         return case.reference
 
 

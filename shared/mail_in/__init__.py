@@ -1,0 +1,1 @@
+"""Reply by email: signed reply addresses, parsing replies, and `caseway mail-in`."""
