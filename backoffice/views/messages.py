@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from backoffice.auth import acting_staff, current_staff, requires
+from backoffice.auth import acting_staff, requires
 from backoffice.forms.documents import refusal_message
 from backoffice.forms.messages import EMPTY, TOO_LONG, MessageForm
 from backoffice.sections.workflow import status_text
@@ -17,7 +17,7 @@ from backoffice.views.case_page import render_case_page
 from backoffice.views.documents import document_rules
 from shared import access
 from shared.models import Case
-from shared.permissions import Permission, may
+from shared.permissions import Permission
 from shared.services import documents, messages
 from shared.storage import StorageUnavailable
 from shared.uploads.receiving import IncomingFile
@@ -119,17 +119,9 @@ def inbox() -> str:
     page = messages.inbox(session, staff=staff, after=_position(request.args.get("after")),
                           before=_position(request.args.get("before")))  # fmt: skip
     held = messages.held_waiting(session, staff=staff)
+    unanswered = messages.unanswered_count(session, staff=staff)
     return render_template("backoffice/messages/inbox.html", page=page, held=held,
-                           status_text=status_text)  # fmt: skip
-
-
-@blueprint.app_template_global()
-def unanswered_messages() -> int:
-    """For the navigation: how many cases wait for an answer to the resident."""
-    staff = current_staff()
-    if staff is None or not may(staff, Permission.WORK_CASES):
-        return 0
-    return messages.unanswered_count(db_session(), staff=staff)
+                           unanswered=unanswered, status_text=status_text)  # fmt: skip
 
 
 def _position(value: str | None) -> int | None:

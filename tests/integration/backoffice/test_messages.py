@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from shared.db import transaction
+from shared.jobs.notices import message_for
 from shared.models import (
     AuditEvent,
     Case,
@@ -38,7 +39,7 @@ from tests.factories import (
     make_team,
 )
 from tests.integration.test_hostile_input import HOSTILE_TEXT, PROPERTY, csrf, new_client, raw_post
-from tests.staff_signing_in import csrf_token, post_form, sign_in_staff
+from tests.staff_signing_in import csrf_token, post_form, resident_pages, sign_in_staff
 
 HOSTILE_BODY = "<script>alert('x')</script> <b>bold</b>\nSecond line: https://example.org/a?b=1"
 
@@ -132,6 +133,19 @@ def test_a_reply_is_kept_shown_as_text_and_announced_once_in_the_residents_langu
     assert member.display_name in section
     assert note not in section
     assert note in page
+    # Nowhere the resident looks: their case and conversation in the portal, the email.
+    with sessions(backoffice)() as session:
+        email_address = session.scalars(
+            select(Case).where(Case.reference == reference)
+        ).one().applicant.email  # fmt: skip
+        sent_email = message_for(
+            session, session.get_one(Notice, notice.id), backoffice.extensions["caseway"].settings
+        )
+    email_text = sent_email.as_string()
+    assert "bold" in email_text  # the message is in it (escaped in the HTML part) ...
+    assert note not in email_text  # ... the note is not
+    for resident_page in resident_pages(backoffice, reference, email_address or ""):
+        assert note not in resident_page
     with sessions(backoffice)() as session:
         sent = session.scalars(select(AuditEvent).where(AuditEvent.action == "message.sent"))
         assert [event.object_id for event in sent] == [reference]
@@ -167,7 +181,7 @@ def test_a_request_for_information_stops_the_clock_and_the_reply_restarts_it(
     inbox = client.get("/messages").get_data(as_text=True)
     assert reference in inbox
     assert "Unread" in inbox
-    assert "Messages (1 unanswered)" in inbox
+    assert "1 case waits for an answer." in inbox
     page = client.get(f"/cases/{reference}").get_data(as_text=True)
     assert "govuk-tag--blue" in messages_section(page)  # marked new once, then read
     work = client.get("/my-work").get_data(as_text=True)
@@ -236,7 +250,7 @@ def test_the_inbox_lists_unanswered_cases_oldest_first_that_the_person_may_see(
     inbox = client.get("/messages").get_data(as_text=True)
     listed = re.findall(r'href="/cases/([0-9A-Z-]+)#messages"', inbox)
     assert listed == [first, references[0]]
-    assert "Messages (2 unanswered)" in inbox
+    assert "2 cases wait for an answer." in inbox
     with sessions(backoffice)() as session:  # a page at a time, both ways
         staff = session.get_one(StaffUser, member.id)
         page = messages.inbox(session, staff=staff, limit=1)
