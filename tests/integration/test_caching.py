@@ -36,6 +36,7 @@ def pages_needing_data(reference: str, document: Document, link: str) -> dict[st
         "tracking.case": [f"/cases/{reference}"],
         "tracking.withdraw": [f"/cases/{reference}/withdraw"],
         "tracking.copy": [f"/cases/{reference}/copy.pdf"],
+        "messages.conversation": [f"/cases/{reference}/messages"],
         "uploads.status": ["/file/application/evidence/uploads"],
         "uploads.download": [f"/documents/{document.public_id}"],
         "language.choose": ["/language/en?next=/cases"],
