@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from backoffice.auth import acting_staff, requires
 from backoffice.forms.queue import MAX_BULK_CASES, BulkActionForm, PublishViewForm, SaveViewForm
+from backoffice.sections.sla import FLAG_TAGS
 from shared import access
 from shared.models import (
     Case,
@@ -33,6 +34,7 @@ from shared.permissions import Permission, may
 from shared.references import normalise_reference
 from shared.services import assignment, queue, routing, saved_views
 from shared.services.queue import Cursor, QueueFilters
+from shared.sla.calendar import AREA_NAMES
 from shared.web import db_session, unit_of_work
 from shared.web.sorting import Sorting
 
@@ -54,14 +56,9 @@ PRIORITY_TAGS = {
     CasePriority.HIGH: "govuk-tag--orange",
     CasePriority.URGENT: "govuk-tag--red",
 }
-AREA_NAMES = {
-    "england": _l("England"),
-    "wales": _l("Wales"),
-    "scotland": _l("Scotland"),
-    "northern_ireland": _l("Northern Ireland"),
-}
-SLA_NAMES = {"due_soon": _l("Due soon"), "overdue": _l("Overdue")}
-SLA_TAGS = {"due_soon": "govuk-tag--yellow", "overdue": "govuk-tag--red"}
+# The SLA flags' words and colours are the case page's (backoffice/sections/sla.py).
+SLA_NAMES = {flag: name for flag, (name, _tag) in FLAG_TAGS.items()}
+SLA_TAGS = {flag: tag for flag, (_name, tag) in FLAG_TAGS.items()}
 SORT_KEYS = {"received": "received", "due": "due"}
 BAD_CURSOR = _l("That page link was not recognised, so this is the first page of the queue.")
 EMPTY_SELECTION = _l("Select at least one case")
