@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from backoffice.sections.sla import FLAG_TAGS
 from shared.config import Settings
 from shared.models import RoleCode
 from shared.web import create_app
@@ -61,6 +62,7 @@ def create_backoffice(settings: Settings | None = None) -> Flask:
     ):
         app.register_blueprint(view.blueprint)
     app.add_template_global(roles.role_names)
+    app.jinja_env.globals["sla_flag_tags"] = FLAG_TAGS
 
     def _administrator_asks() -> bool:
         staff_member = auth.current_staff()
