@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text, update
 
 from shared.casetypes import load_case_types
+from shared.models import Case, Message
 from shared.references import ALPHABET, check_character, format_reference
 from shared.security import hash_password
 from shared.services import schema
+from shared.services.messages import awaiting_reply_since
 
 DAY = 86_400
 YEARS = 3
@@ -153,6 +155,7 @@ NOTES = ("Called the resident: they will send the tenancy agreement.",
          "Spoke to the landlord.", "Second opinion asked from the team leader.")  # fmt: skip
 MESSAGES = ("I have attached the letter you asked for.", "When will I hear back?",
             "Thank you, that is everything.", "I have moved: my new address is below.")  # fmt: skip
+STAFF_REPLY = "Thank you for your message. I have added it to your case."
 TASKS = ("Check the evidence", "Call the resident back", "Ask for a site visit",
          "Write to the landlord", "Check the payment")  # fmt: skip
 
@@ -637,8 +640,9 @@ def document_rows(world: World, fmt: Formats) -> Iterator[Row]:
 
 
 def message_rows(world: World, fmt: Formats) -> Iterator[Row]:
-    """Messages from residents on about a fifth of the cases: read, except on some open
-    cases held by someone (a new message for My work)."""
+    """Messages from residents on about a fifth of the cases, answered by staff on every
+    finished case and on half the open ones; read, except on some open cases held by
+    someone (a new message for My work)."""
     number = 0
     rand = random.random
     for case_id, plan in enumerate(world.cases, start=1):
@@ -652,6 +656,12 @@ def message_rows(world: World, fmt: Formats) -> Iterator[Row]:
         yield (str(number), str(case_id), str(applicant), fmt.null,
                MESSAGES[number % len(MESSAGES)], fmt.false, fmt.ts(sent),
                fmt.null if unread else fmt.ts(min(sent + DAY, world.now_s)))  # fmt: skip
+        if not unread and (not ongoing or rand() < 0.5):
+            number += 1
+            answered = min(sent + DAY, world.now_s - 30)
+            writer = assignee if assignee is not None else world.clerks[0]
+            yield (str(number), str(case_id), fmt.null, str(writer), STAFF_REPLY, fmt.false,
+                   fmt.ts(answered), fmt.ts(min(answered + DAY, world.now_s)))  # fmt: skip
 
 
 def case_party_rows(world: World, fmt: Formats) -> Iterator[Row]:
@@ -749,7 +759,21 @@ def _seed(engine: Engine, cases: int, now: datetime, say: Callable[[str], None])
         rows = _load_postgresql(engine, tables, say)
     else:
         rows = _load_sqlite(engine, tables, say)
+    _mark_cases_awaiting_reply(engine, say)
     return Seeded(world, time.perf_counter() - started, rows)
+
+
+def _mark_cases_awaiting_reply(engine: Engine, say: Callable[[str], None]) -> None:
+    """Case.awaiting_reply_since from the conversations just loaded, as the messages
+    service keeps it."""
+    began = time.perf_counter()
+    with engine.begin() as connection:
+        marked = connection.execute(
+            update(Case)
+            .where(Case.id.in_(select(Message.case_id)))
+            .values(awaiting_reply_since=awaiting_reply_since(Case.id), updated_at=Case.updated_at)
+        ).rowcount
+    say(f"  case.awaiting_reply_since: {marked:,} cases in {time.perf_counter() - began:.1f} s")
 
 
 def _reference_rows(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -100,7 +100,14 @@ def formatting_locale(locale: str, english_region: str) -> str:
 
 
 def long_date(value: date | datetime, locale: str) -> str:
-    return format_date(value, "long", locale=locale)
+    # Babel formats a datetime by its date alone: one cached answer per day and locale
+    # (a list of fifty cases asks for the same few days again and again).
+    return _long_date(value.date() if isinstance(value, datetime) else value, locale)
+
+
+@lru_cache(maxsize=8192)
+def _long_date(day: date, locale: str) -> str:
+    return format_date(day, "long", locale=locale)
 
 
 def long_date_time(value: datetime, locale: str) -> str:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from backoffice.auth import acting_staff, requires
 from backoffice.forms.queue import MAX_BULK_CASES, BulkActionForm, PublishViewForm, SaveViewForm
 from backoffice.sections.sla import FLAG_TAGS
 from shared import access
+from shared.i18n import DEFAULT_LOCALE
 from shared.models import (
     Case,
     CaseChannel,
@@ -39,6 +42,7 @@ from shared.web import db_session, unit_of_work
 from shared.web.sorting import Sorting
 
 blueprint = Blueprint("queue", __name__, url_prefix="/queue")
+K = TypeVar("K")
 
 CHANNEL_NAMES = {
     CaseChannel.PORTAL: _l("Online"),
@@ -191,15 +195,22 @@ def _render_queue(
 
 
 def _options(session: Session) -> dict[str, object]:
+    locale = str(get_locale() or DEFAULT_LOCALE)
     return {
         "case_types": _case_types(),
-        "channel_names": CHANNEL_NAMES,
-        "priority_names": PRIORITY_NAMES,
+        "case_type_labels": {kind.id: kind.label(locale) for kind in _case_types()},
+        "channel_names": _translated(CHANNEL_NAMES),
+        "priority_names": _translated(PRIORITY_NAMES),
         "priority_tags": PRIORITY_TAGS,
-        "area_names": AREA_NAMES,
-        "sla_names": SLA_NAMES,
+        "area_names": _translated(AREA_NAMES),
+        "sla_names": _translated(SLA_NAMES),
         "sla_tags": SLA_TAGS,
     }
+
+
+def _translated(names: Mapping[K, object]) -> dict[K, str]:
+    """Lazy names translated once for the page, not once for every row that shows them."""
+    return {key: str(name) for key, name in names.items()}
 
 
 def _view_links(

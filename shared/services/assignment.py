@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from shared.models import Case, Event, StaffUser, Team
 from shared.models.base import utcnow
+from shared.models.case import open_case
 from shared.permissions import Permission, may
 from shared.services import audit
 from shared.services.staff import OPEN_CASE_EXCLUDED_STATES
@@ -34,7 +35,7 @@ class Reassigned:
 def open_cases_assigned_to(session: Session, member: StaffUser) -> list[Case]:
     query = (
         select(Case)
-        .where(Case.assignee_id == member.id, Case.state.not_in(OPEN_CASE_EXCLUDED_STATES))
+        .where(Case.assignee_id == member.id, open_case())
         .order_by(Case.due_at.is_(None), Case.due_at, Case.submitted_at, Case.id)
     )
     return list(session.scalars(query))
@@ -69,7 +70,7 @@ def reassign_open_cases(
         raise ReassignmentRefused("cannot_work_cases")
     query = (
         select(Case)
-        .where(Case.assignee_id == from_staff.id, Case.state.not_in(OPEN_CASE_EXCLUDED_STATES))
+        .where(Case.assignee_id == from_staff.id, open_case())
         .order_by(Case.id)
         .with_for_update()
     )
@@ -232,7 +233,7 @@ def open_case_counts(session: Session, member_ids: list[int]) -> dict[int, int]:
         return {}
     query = (
         select(Case.assignee_id, func.count())
-        .where(Case.assignee_id.in_(member_ids), Case.state.not_in(OPEN_CASE_EXCLUDED_STATES))
+        .where(Case.assignee_id.in_(member_ids), open_case())
         .group_by(Case.assignee_id)
     )
     return {member_id: number for member_id, number in session.execute(query) if member_id}
@@ -303,7 +304,7 @@ def caseload(session: Session, *, team: Team, now: datetime | None = None) -> li
             func.sum(case_when((sla.sla_filter("overdue", now), 1), else_=0)),
         )
         .where(Case.assignee_id.in_([m.id for m in members]),
-               Case.state.not_in(OPEN_CASE_EXCLUDED_STATES))
+               open_case())
         .group_by(Case.assignee_id)
     )  # fmt: skip
     figures = {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0))

@@ -22,7 +22,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Exists, Row, Select, and_, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Row,
+    ScalarSelect,
+    Select,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -80,6 +92,39 @@ def _lock_open_case(session: Session, case: Case) -> None:
         raise MessageRefused("case_closed")
 
 
+def awaiting_reply_since(case_id: ColumnElement[int] | int) -> ScalarSelect[datetime]:
+    """When the resident began waiting for an answer on the case: the oldest of their
+    delivered messages after staff last wrote; None when staff wrote last (or nobody)."""
+    staff = aliased(Message)
+    staff_last = (
+        select(func.max(staff.id))
+        .where(
+            staff.case_id == case_id,
+            staff.state == MessageState.DELIVERED,
+            staff.sender_staff_id.is_not(None),
+        )  # fmt: skip
+        .scalar_subquery()
+    )
+    return (
+        select(func.min(Message.sent_at))
+        .where(
+            Message.case_id == case_id,
+            Message.state == MessageState.DELIVERED,
+            Message.sender_staff_id.is_(None),
+            Message.id > func.coalesce(staff_last, 0),
+        )  # fmt: skip
+        .scalar_subquery()
+    )
+
+
+def _note_waiting(session: Session, case: Case) -> None:
+    """Keep Case.awaiting_reply_since true to the conversation after a message is
+    delivered (a held reply accepted late may be older than staff's answer)."""
+    session.flush()
+    case.awaiting_reply_since = session.scalar(select(awaiting_reply_since(case.id)))
+    session.flush()  # before a transition refreshes the case from the database
+
+
 def post_from_staff(
     session: Session,
     *,
@@ -104,7 +149,7 @@ def post_from_staff(
                       channel=MessageChannel.PORTAL, state=MessageState.DELIVERED,
                       sent_at=utcnow())  # fmt: skip
     session.add(message)
-    session.flush()
+    _note_waiting(session, case)
     # The writer has read their own message.
     session.add(MessageRead(message_id=message.id, staff_user_id=staff.id))
     audit.record(session, actor=staff, action="message.sent", object_kind="case",
@@ -146,6 +191,7 @@ def post_from_resident(session: Session, *, case: Case, party: Party, body: str)
                       sent_at=utcnow())  # fmt: skip
     session.add(message)
     session.flush()
+    _note_waiting(session, case)
     audit.record(session, actor=party, action="message.received", object_kind="case",
                  object_id=case.reference,
                  details={"message_id": message.id, "channel": "portal"})  # fmt: skip
@@ -184,6 +230,7 @@ def receive_email_reply(
                  details={"message_id": message.id, "channel": "email",
                           "held": not own})  # fmt: skip
     if own:
+        _note_waiting(session, case)
         _resident_replied(session, case=case, party=party)
     session.flush()
     return message
@@ -207,6 +254,7 @@ def _decide(session: Session, *, message: Message, staff: StaffUser, to: Message
 def accept_held(session: Session, *, message: Message, staff: StaffUser) -> None:
     """A held emailed reply goes onto the conversation, as the resident's reply."""
     case = _decide(session, message=message, staff=staff, to=MessageState.DELIVERED)
+    _note_waiting(session, case)
     if case.state not in cases.ENDED:
         sender = session.get(Party, message.sender_party_id) if message.sender_party_id else None
         _resident_replied(session, case=case, party=sender)
@@ -341,6 +389,9 @@ class InboxPage:
 def _latest_is_residents() -> ColumnElement[bool]:
     later = aliased(Message)
     return and_(
+        # The case's own mark first: the planner reads the few waiting cases off their
+        # partial index, then their latest message, instead of every conversation.
+        Case.awaiting_reply_since.is_not(None),
         Message.state == MessageState.DELIVERED,
         Message.sender_staff_id.is_(None),
         ~exists().where(

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from shared import access
 from shared.models import Case, StaffUser, Task, TaskState
 from shared.models.base import utcnow
+from shared.models.case import open_case
 from shared.services import messages, tasks, team
 from shared.services.sla import sla_flag
-from shared.services.staff import OPEN_CASE_EXCLUDED_STATES
 
 PAGE_SIZE = 25
 TEAM_WAITING_SHOWN = 10
@@ -162,8 +162,8 @@ def my_cases(
 def _theirs(staff: StaffUser) -> Select[Case]:
     return (
         select(Case)
-        .where(Case.assignee_id == staff.id, Case.state.not_in(OPEN_CASE_EXCLUDED_STATES))
-        .options(joinedload(Case.case_type))
+        .where(Case.assignee_id == staff.id, open_case())
+        .options(joinedload(Case.case_type), defer(Case.answers))
     )
 
 

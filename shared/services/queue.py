@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from shared.access import cases_visible_to
 from shared.models import (
@@ -249,7 +249,8 @@ def _segment_query(
 ) -> Select[Case]:
     """One state's rows of one segment, read off its index in order from the cursor."""
     column = _sort_column(sort)
-    query = select(Case).where(Case.state == state, *conditions)
+    # A list shows no answers: they stay in the database (a JSON document per case).
+    query = select(Case).options(defer(Case.answers)).where(Case.state == state, *conditions)
     if segment == 0:
         if sort == "due":
             query = query.where(column.is_not(None))

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, selectinload
 
 from shared.models import Case, Role, RoleCode, StaffUser, Team
-from shared.models.case import FINISHED_STATES
+from shared.models.case import FINISHED_STATES, open_case
 from shared.models.staff import staff_user_role
 from shared.notices.kinds import NoticeKind
 from shared.security import hash_password
@@ -177,9 +177,7 @@ def deactivate_staff(session: Session, *, member: StaffUser, actor: StaffUser) -
 
 
 def open_cases_of(session: Session, member: StaffUser) -> int:
-    query = select(func.count(Case.id)).where(
-        Case.assignee_id == member.id, Case.state.not_in(OPEN_CASE_EXCLUDED_STATES)
-    )
+    query = select(func.count(Case.id)).where(Case.assignee_id == member.id, open_case())
     return session.scalar(query) or 0
 
 

@@ -32,11 +32,11 @@ from sqlalchemy.orm import Session, joinedload
 from shared import access
 from shared.models import Case, Decision, StaffUser, Team
 from shared.models.base import utcnow
+from shared.models.case import open_case
 from shared.permissions import Permission, may
 from shared.services import assignment
 from shared.services.assignment import Caseload
 from shared.services.sla import service_date, sla_filter
-from shared.services.staff import OPEN_CASE_EXCLUDED_STATES
 
 RESOLVED_STATES = ("decided", "closed")
 DEFAULT_PERIOD_DAYS = 30
@@ -135,7 +135,7 @@ def due_this_week_filter(now: datetime) -> ColumnElement[bool]:
 
 
 def _open() -> ColumnElement[bool]:
-    return Case.state.not_in(OPEN_CASE_EXCLUDED_STATES)
+    return open_case()
 
 
 def team_overview(

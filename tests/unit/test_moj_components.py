@@ -2,24 +2,23 @@
 markup, and MOJ Frontend in the compiled stylesheet.
 
 MOJ Frontend ships no fixtures, so the reference is its own template.njk rendered by
-Nunjucks (tests/moj_reference.mjs) with the same params; both are compared as HTML (tags,
+Nunjucks (tests/frontend_reference.mjs) with the same params; both are compared as HTML (tags,
 attributes, text), not as whitespace.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask, render_template_string
 from flask_babel import force_locale
+
+from tests.markup import canonical, reference_markup
 
 ROOT = Path(__file__).resolve().parents[2]
 MOJ = ROOT / "node_modules" / "@ministryofjustice" / "frontend"
@@ -36,48 +35,10 @@ COMPONENTS = {
 }
 
 
-class _Canonical(HTMLParser):
-    """HTML as a list of tags (attributes sorted, entities decoded) and non-blank text
-    with its whitespace collapsed: what a browser would build, not how it was typed."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[tuple[Any, ...]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.parts.append(("start", tag, tuple(sorted((n, v or "") for n, v in attrs))))
-
-    def handle_endtag(self, tag: str) -> None:
-        self.parts.append(("end", tag))
-
-    def handle_data(self, data: str) -> None:
-        text = " ".join(data.split())
-        if text:
-            self.parts.append(("text", text))
-
-
-def canonical(html: str) -> list[tuple[Any, ...]]:
-    parser = _Canonical()
-    parser.feed(html)
-    parser.close()
-    return parser.parts
-
-
 def moj_reference(component: str, params: dict[str, Any]) -> str:
-    """MOJ's own markup for these params (timestamps as ISO strings, as MOJ takes them)."""
+    """MOJ's own markup for these params."""
     _file, folder, macro = COMPONENTS[component]
-    request = json.dumps({"macro": macro, "component": folder, "params": params}, default=_iso)
-    result = subprocess.run(
-        ["node", str(ROOT / "tests" / "moj_reference.mjs")],  # noqa: S607 (node from PATH)
-        input=request,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env={**os.environ, "TZ": "UTC"},
-        timeout=60,
-    )
-    return result.stdout
+    return reference_markup(macro, params, component=folder)
 
 
 def caseway_port(app: Flask, component: str, params: dict[str, Any]) -> str:
@@ -85,11 +46,6 @@ def caseway_port(app: Flask, component: str, params: dict[str, Any]) -> str:
     source = f'{{% from "components/moj/{file}" import {macro} %}}{{{{ {macro}(params) }}}}'
     with app.test_request_context("/"):
         return render_template_string(source, params=params)
-
-
-def _iso(value: object) -> str:
-    assert isinstance(value, datetime)
-    return value.isoformat()
 
 
 def assert_same_markup(app: Flask, component: str, params: dict[str, Any]) -> str:

@@ -1,0 +1,57 @@
+"""When a case's resident began waiting for an answer (the oldest of their messages after
+staff last wrote), kept on the case so My work and the inbox read a small index instead
+of every conversation; filled in from the messages already there
+
+Revision ID: 0017
+Revises: 0016
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from shared.models.base import UtcDateTime
+
+revision: str = "0017"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+AWAITING = "awaiting_reply_since IS NOT NULL"
+FILL_IN = """
+UPDATE "case" SET awaiting_reply_since = (
+    SELECT min(m.sent_at) FROM message m
+    WHERE m.case_id = "case".id AND m.state = 'delivered' AND m.sender_staff_id IS NULL
+      AND m.id > coalesce((
+          SELECT max(s.id) FROM message s
+          WHERE s.case_id = "case".id AND s.state = 'delivered'
+            AND s.sender_staff_id IS NOT NULL), 0))
+WHERE id IN (SELECT case_id FROM message)
+"""
+
+
+def _partial() -> dict[str, sa.TextClause]:
+    return {"postgresql_where": sa.text(AWAITING), "sqlite_where": sa.text(AWAITING)}
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("awaiting_reply_since", UtcDateTime(timezone=True), nullable=True)
+        )
+    op.execute(FILL_IN)
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_case_assignee_awaiting_reply", ["assignee_id", "awaiting_reply_since"], **_partial()
+        )
+        batch_op.create_index(
+            "ix_case_team_awaiting_reply", ["team_id", "awaiting_reply_since"], **_partial()
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_team_awaiting_reply")
+        batch_op.drop_index("ix_case_assignee_awaiting_reply")
+        batch_op.drop_column("awaiting_reply_since")
