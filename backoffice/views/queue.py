@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -180,7 +180,7 @@ def _render_queue(
         next_url=next_url,
         previous_url=previous_url,
         sorting=QueueSorting(key=filters.sort, filters=filters),
-        **_options(session),
+        **_options(session, filters),
         views=_view_links(saved_views.views_for(session, staff), filters, staff),
         save_form=save_form or SaveViewForm(formdata=None, query=urlencode(filters.to_args())),
         bulk_form=bulk_form or _bulk_form(staff, formdata=None),
@@ -194,9 +194,10 @@ def _render_queue(
     )
 
 
-def _options(session: Session) -> dict[str, object]:
+def _options(session: Session, filters: QueueFilters) -> dict[str, object]:
     locale = str(get_locale() or DEFAULT_LOCALE)
     return {
+        "filter_groups": _filter_groups(filters, locale),
         "case_types": _case_types(),
         "case_type_labels": {kind.id: kind.label(locale) for kind in _case_types()},
         "channel_names": _translated(CHANNEL_NAMES),
@@ -206,6 +207,41 @@ def _options(session: Session) -> dict[str, object]:
         "sla_names": _translated(SLA_NAMES),
         "sla_tags": SLA_TAGS,
     }
+
+
+def _filter_groups(filters: QueueFilters, locale: str) -> list[dict[str, Any]]:
+    """The filter panel's groups as GOV.UK checkboxes' and radios' params (drawn by
+    components/choices.html): put together here, where it is a tenth of the cost of
+    building the same lists in the template."""
+
+    def group(kind: str, name: str, legend: object, items: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"kind": kind, "idPrefix": name, "name": name, "classes": f"govuk-{kind}--small",
+                "fieldset": {"legend": {"text": str(legend),
+                                        "classes": "govuk-fieldset__legend--s"}},
+                "items": items}  # fmt: skip
+
+    def choices(names: Mapping[Any, object], chosen: Collection[Any]) -> list[dict[str, Any]]:
+        return [{"value": getattr(value, "value", value), "text": str(text),
+                 "checked": value in chosen} for value, text in names.items()]  # fmt: skip
+
+    types = {kind.code: kind.label(locale) for kind in _case_types()}
+    sla_items = [{"value": "", "text": str(_l("Any")), "checked": not filters.sla}]
+    sla_items += choices(SLA_NAMES, [filters.sla])
+    priorities = choices(PRIORITY_NAMES, filters.priorities)
+    channels = choices(CHANNEL_NAMES, filters.channels)
+    return [
+        group("checkboxes", "case_type", _l("Case type"), choices(types, filters.case_types)),
+        group("radios", "sla", _l("Target date"), sla_items),
+        group("checkboxes", "priority", _l("Priority"), priorities),
+        group("checkboxes", "channel", _l("How it reached us"), channels),
+        group("checkboxes", "area", _l("Area"), choices(AREA_NAMES, filters.areas)),
+        group("checkboxes", "flag", _l("Needs attention"), [
+            {"value": "possible_duplicate", "text": str(_l("Possible duplicate resident")),
+             "checked": filters.possible_duplicate},
+            {"value": "held_upload", "text": str(_l("Has a held (infected) upload")),
+             "checked": filters.held_upload},
+        ]),
+    ]  # fmt: skip
 
 
 def _translated(names: Mapping[K, object]) -> dict[K, str]:
@@ -426,7 +462,7 @@ def published() -> str | Response:
         for view in saved_views.published_views(session)
     ]
     return render_template("backoffice/queue/published.html", form=form, filters=filters,
-                           listed=listed, **_options(session))  # fmt: skip
+                           listed=listed, **_options(session, filters))  # fmt: skip
 
 
 @blueprint.post("/views/published/<int:view_id>/delete")

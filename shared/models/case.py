@@ -75,6 +75,11 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_state_submitted", "state", "submitted_at", "id"),
         Index("ix_case_state_due", "state", "due_at", "id"),
+        # The triage queue filtered by type, priority, channel or area, oldest first.
+        Index("ix_case_state_type_submitted", "state", "case_type_id", "submitted_at", "id"),
+        Index("ix_case_state_priority_submitted", "state", "priority", "submitted_at", "id"),
+        Index("ix_case_state_channel_submitted", "state", "channel", "submitted_at", "id"),
+        Index("ix_case_state_area_submitted", "state", "area", "submitted_at", "id"),
         Index("ix_case_assignee_due", "assignee_id", "due_at", "id",
               postgresql_where=_OPEN, sqlite_where=_OPEN),
         Index("ix_case_team_due", "team_id", "due_at", "id",

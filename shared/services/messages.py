@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import (
     ColumnElement,
@@ -386,6 +387,7 @@ class InboxPage:
     previous: int | None  # the first message id shown, when there are more before it
 
 
+@cache  # the same condition every time: made once (aliasing is costly to build)
 def _latest_is_residents() -> ColumnElement[bool]:
     later = aliased(Message)
     return and_(

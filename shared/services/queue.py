@@ -1,7 +1,7 @@
 """The triage queue: new cases (received, being triaged) a person may see, filtered,
 oldest first or by due date, a page at a time by keyset, never OFFSET.
 
-How it stays fast at a million cases (bench/queue.py EXPLAINs `page_queries`):
+How it stays fast at a million cases (bench/queue.py EXPLAINs every query a page runs):
 - The two queue states are read one state at a time, each query an equality on `state`
   and ORDER BY the rest of an index ((state, submitted_at, id) or (state, due_at, id)),
   with a row-value comparison `(submitted_at, id) > (:key, :id)` and LIMIT page + 1: the
@@ -13,8 +13,10 @@ How it stays fast at a million cases (bench/queue.py EXPLAINs `page_queries`):
   query on `state = :s AND due_at IS NULL ORDER BY id`, which the same index serves.
 - The count stops at COUNT_CAP + 1 rows: "more than 1,000" rather than a scan.
 - Filters are conditions on the row (type, channel, priority, area, SLA) or EXISTS on
-  small indexed tables (open possible duplicates, infected documents). A selective filter
-  makes the index walk longer; the bench measures the common ones.
+  small indexed tables (open possible duplicates, infected documents). Type, channel,
+  priority and area each have an index (state, <filter>, submitted_at, id), so a page and
+  its capped count filtered by one of them are read off an index range too, however rare
+  the value; the bench measures the common filters.
 
 The cursor names the sort, the direction, and the last (or first) row's sort key and id.
 It is validated, not signed: it grants nothing (the query still filters to what the
@@ -34,7 +36,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true, tuple_
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, load_only
 
 from shared.access import cases_visible_to
 from shared.models import (
@@ -199,15 +201,31 @@ class Page:
     ids: list[int] = field(default_factory=list)
 
 
+# What a row of the queue shows and its SLA flag reads: only these columns are loaded (a
+# page loads page + 1 rows of each state, and the answers are a JSON document per case).
+# Anything else read from a listed case is loaded on demand.
+LISTED = (
+    Case.id, Case.reference, Case.case_type_id, Case.state, Case.team_id, Case.assignee_id,
+    Case.channel, Case.priority, Case.submitted_at, Case.due_at, Case.closed_at,
+    Case.clock_stopped_at,
+)  # fmt: skip
+_LISTED_ONLY = load_only(*LISTED)  # made once: building the option costs more than its query
+
+
+# A listed case, whether it has an open possible duplicate, whether it has a held upload.
+Listed = tuple[Case, bool, bool]
+
+
 def filter_conditions(
-    filters: QueueFilters, *, staff: StaffUser, now: datetime
+    session: Session, filters: QueueFilters, *, staff: StaffUser, now: datetime
 ) -> list[ColumnElement[bool]]:
     """Everything but the state and the keyset: what the person may see, and the filters."""
     conditions: list[ColumnElement[bool]] = [cases_visible_to(staff)]
     if filters.case_types:
-        conditions.append(
-            Case.case_type_id.in_(select(CaseType.id).where(CaseType.code.in_(filters.case_types)))
-        )
+        # The types' ids as values, not a subquery: the planner then reads the cases of
+        # each type straight off ix_case_state_type_submitted.
+        codes = select(CaseType.id).where(CaseType.code.in_(filters.case_types))
+        conditions.append(Case.case_type_id.in_(list(session.scalars(codes))))
     if filters.channels:
         conditions.append(Case.channel.in_(filters.channels))
     if filters.priorities:
@@ -246,11 +264,16 @@ def _segment_query(
     cursor: Cursor | None,
     backwards: bool,
     limit: int,
-) -> Select[Case]:
+) -> Select[Case, bool, bool]:
     """One state's rows of one segment, read off its index in order from the cursor."""
     column = _sort_column(sort)
-    # A list shows no answers: they stay in the database (a JSON document per case).
-    query = select(Case).options(defer(Case.answers)).where(Case.state == state, *conditions)
+    # Each row comes with its two flags, two index lookups each, rather than two more
+    # queries for the page's ids.
+    query = (
+        select(Case, has_open_duplicate().label("duplicate"), has_held_upload().label("held"))
+        .options(_LISTED_ONLY)
+        .where(Case.state == state, *conditions)
+    )
     if segment == 0:
         if sort == "due":
             query = query.where(column.is_not(None))
@@ -274,32 +297,6 @@ def _position(case: Case, sort: Sort) -> tuple[int, datetime, int]:
     return (0, key, case.id)
 
 
-def page_queries(
-    *,
-    staff: StaffUser,
-    filters: QueueFilters,
-    after: Cursor | None = None,
-    limit: int = PAGE_SIZE,
-    now: datetime | None = None,
-) -> list[Select[Case]]:
-    """The queries a page runs first (one per state): for EXPLAIN in the benchmark."""
-    conditions = filter_conditions(filters, staff=staff, now=now or utcnow())
-    backwards = after is not None and after.backwards
-    first_segment = 1 if backwards or (after is not None and after.segment == 1) else 0
-    return [
-        _segment_query(
-            state=state,
-            sort=filters.sort,
-            segment=first_segment,
-            conditions=conditions,
-            cursor=after,
-            backwards=backwards,
-            limit=limit + 1,
-        )  # fmt: skip
-        for state in QUEUE_STATES
-    ]
-
-
 def _fetch_state(
     session: Session,
     *,
@@ -309,7 +306,7 @@ def _fetch_state(
     cursor: Cursor | None,
     backwards: bool,
     wanted: int,
-) -> list[Case]:
+) -> list[Listed]:
     segments = [0, 1] if sort == "due" else [0]
     if cursor is not None:
         # Forwards from the null segment there is nothing after it; backwards from the
@@ -320,15 +317,16 @@ def _fetch_state(
             segments = [s for s in segments if s >= cursor.segment]
     if backwards:
         segments.reverse()
-    found: list[Case] = []
+    found: list[Listed] = []
     for segment in segments:
         if len(found) >= wanted:
             break
         query = _segment_query(state=state, sort=sort, segment=segment, conditions=conditions,
                                cursor=cursor, backwards=backwards,
                                limit=wanted - len(found))  # fmt: skip
-        # Each case's type comes from the session's identity map (a handful of rows).
-        found += session.scalars(query).all()
+        found += [
+            (case, bool(duplicate), bool(held)) for case, duplicate, held in session.execute(query)
+        ]
     return found
 
 
@@ -348,7 +346,7 @@ def triage_queue(
     if after is not None and after.sort != filters.sort:
         after = None
     backwards = after is not None and after.backwards
-    conditions = filter_conditions(filters, staff=staff, now=now)
+    conditions = filter_conditions(session, filters, staff=staff, now=now)
     per_state = [
         _fetch_state(
             session,
@@ -362,42 +360,31 @@ def triage_queue(
         for state in QUEUE_STATES
     ]
     merged = list(
-        heapq.merge(*per_state, key=lambda case: _position(case, filters.sort), reverse=backwards)
+        heapq.merge(*per_state, key=lambda row: _position(row[0], filters.sort), reverse=backwards)
     )
     more = len(merged) > limit
-    cases = merged[:limit]
+    rows = merged[:limit]
     if backwards:
-        cases.reverse()
+        rows.reverse()
+    cases = [case for case, _duplicate, _held in rows]
     has_previous = more if backwards else after is not None
     has_next = True if backwards else more
     if not cases:
         has_previous = has_next = False
     next_cursor = _cursor_at(cases[-1], filters.sort, backwards=False) if has_next else None
     previous_cursor = _cursor_at(cases[0], filters.sort, backwards=True) if has_previous else None
-    ids = [case.id for case in cases]
-    duplicates = _ids_with(session, ids, has_open_duplicate())
-    held = _ids_with(session, ids, has_held_upload())
     items = [
-        QueueItem(
-            case=case,
-            sla_flag=sla.sla_flag(case, now),
-            possible_duplicate=case.id in duplicates,
-            held_upload=case.id in held,
-        )
-        for case in cases
-    ]
+        QueueItem(case=case, sla_flag=sla.sla_flag(case, now), possible_duplicate=duplicate,
+                  held_upload=held)
+        for case, duplicate, held in rows
+    ]  # fmt: skip
+    ids = [case.id for case in cases]
     return Page(items=items, next_cursor=next_cursor, previous_cursor=previous_cursor, ids=ids)
 
 
 def _cursor_at(case: Case, sort: Sort, *, backwards: bool) -> Cursor:
     key = case.due_at if sort == "due" else case.submitted_at
     return Cursor(sort=sort, key=key, case_id=case.id, backwards=backwards)
-
-
-def _ids_with(session: Session, ids: list[int], condition: ColumnElement[bool]) -> set[int]:
-    if not ids:
-        return set()
-    return set(session.scalars(select(Case.id).where(Case.id.in_(ids), condition)))
 
 
 @dataclass(frozen=True)
@@ -415,7 +402,7 @@ def count_queue(
     now: datetime | None = None,
 ) -> Count:
     """How many cases match, counting no further than `cap` + 1 rows."""
-    conditions = filter_conditions(filters, staff=staff, now=now or utcnow())
+    conditions = filter_conditions(session, filters, staff=staff, now=now or utcnow())
     limited = (
         select(true().label("one"))
         .select_from(Case)

@@ -15,7 +15,7 @@ from shared.models import Case, Message
 from shared.services import messages
 from tests.factories import make_case, make_staff
 
-MIGRATION = "shared/migrations/versions/0017_cases_awaiting_a_reply.py"
+MIGRATION = "shared/migrations/versions/0017_replies_awaited_and_queue_filters.py"
 
 
 def _sent_at(session: Session, message: Message) -> object:

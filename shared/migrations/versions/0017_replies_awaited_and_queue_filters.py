@@ -1,6 +1,7 @@
 """When a case's resident began waiting for an answer (the oldest of their messages after
 staff last wrote), kept on the case so My work and the inbox read a small index instead
-of every conversation; filled in from the messages already there
+of every conversation, filled in from the messages already there; and an index for each
+of the triage queue's filters on the case (type, priority, channel, area)
 
 Revision ID: 0017
 Revises: 0016
@@ -19,6 +20,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 AWAITING = "awaiting_reply_since IS NOT NULL"
+QUEUE_FILTERS = {
+    "ix_case_state_type_submitted": "case_type_id",
+    "ix_case_state_priority_submitted": "priority",
+    "ix_case_state_channel_submitted": "channel",
+    "ix_case_state_area_submitted": "area",
+}
 FILL_IN = """
 UPDATE "case" SET awaiting_reply_since = (
     SELECT min(m.sent_at) FROM message m
@@ -48,10 +55,14 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_case_team_awaiting_reply", ["team_id", "awaiting_reply_since"], **_partial()
         )
+        for name, column in QUEUE_FILTERS.items():
+            batch_op.create_index(name, ["state", column, "submitted_at", "id"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("case", schema=None) as batch_op:
+        for name in QUEUE_FILTERS:
+            batch_op.drop_index(name)
         batch_op.drop_index("ix_case_team_awaiting_reply")
         batch_op.drop_index("ix_case_assignee_awaiting_reply")
         batch_op.drop_column("awaiting_reply_since")
