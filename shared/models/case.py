@@ -208,8 +208,9 @@ class Decision(Base):
     explanation: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
-    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
-    approved_at: Mapped[datetime | None]
+    # Indexed for the team page's measures over a period (shared/services/team.py).
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    approved_at: Mapped[datetime | None] = mapped_column(index=True)
 
     @property
     def given_at(self) -> datetime:

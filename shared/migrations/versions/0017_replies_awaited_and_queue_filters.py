@@ -1,7 +1,8 @@
 """When a case's resident began waiting for an answer (the oldest of their messages after
 staff last wrote), kept on the case so My work and the inbox read a small index instead
-of every conversation, filled in from the messages already there; and an index for each
-of the triage queue's filters on the case (type, priority, channel, area)
+of every conversation, filled in from the messages already there; an index for each of
+the triage queue's filters on the case (type, priority, channel, area); and decisions by
+when they were decided and approved (the team page's measures over a period)
 
 Revision ID: 0017
 Revises: 0016
@@ -57,9 +58,15 @@ def upgrade() -> None:
         )
         for name, column in QUEUE_FILTERS.items():
             batch_op.create_index(name, ["state", column, "submitted_at", "id"])
+    with op.batch_alter_table("decision", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_decision_decided_at"), ["decided_at"])
+        batch_op.create_index(batch_op.f("ix_decision_approved_at"), ["approved_at"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("decision", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_decision_approved_at"))
+        batch_op.drop_index(batch_op.f("ix_decision_decided_at"))
     with op.batch_alter_table("case", schema=None) as batch_op:
         for name in QUEUE_FILTERS:
             batch_op.drop_index(name)
