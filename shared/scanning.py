@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from clamav_client.clamd import ClamdError, ClamdNetworkSocket, ClamdUnixSocket
+from clamav_client.clamd import ClamdError, ClamdNetworkSocket, ClamdUnixSocket, ResponseError
 
 
 class Verdict(enum.Enum):
@@ -67,6 +67,10 @@ def scan_stream(clamd_url: str, stream: BinaryIO) -> ScanResult:
         reply = scanner_client(clamd_url).instream(stream)
     except (BrokenPipeError, ConnectionResetError) as error:
         raise ScanFailed(f"clamd closed the stream: {error}") from error
+    except ResponseError as error:
+        # clamd read the request and refused this file (a stream over its StreamMaxLength
+        # says so, when the reply arrives before the connection closes): not an outage.
+        raise ScanFailed(f"clamd refused the stream: {error}") from error
     except (ClamdError, OSError) as error:
         raise ScannerUnavailable(str(error) or type(error).__name__) from error
     status, signature = reply.get("stream", ("ERROR", "no reply"))

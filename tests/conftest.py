@@ -117,7 +117,11 @@ def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 # A Redis database of the tests' own, emptied around each test that uses it, so a
 # developer's running worker (on database 0) never takes a test's jobs.
 # CASEWAY_TEST_REDIS_DB picks another, so two checkouts can run their tests side by side.
-TEST_REDIS_DB = int(os.environ.get("CASEWAY_TEST_REDIS_DB", "13"))
+# Under pytest-xdist each worker takes the next database up (gw0 the first, gw1 the next),
+# so no worker empties another's.
+TEST_REDIS_DB = int(os.environ.get("CASEWAY_TEST_REDIS_DB", "13")) + int(
+    os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0
+)
 
 
 @pytest.fixture

@@ -95,8 +95,19 @@ def test_page_has_no_axe_violations(
     assert_page_checks_itself(html, url, english=locale == "en")
 
 
-@pytest.mark.parametrize("locale", ["en", "ar"])
-@pytest.mark.parametrize(("app_name", "endpoint"), PAGES)
+def form_visits() -> list[object]:
+    """Each page's forms in English, and right to left where the app offers it (the
+    portal). The back office does not offer Arabic: sent "in Arabic" its forms answered in
+    English, the same pages a second time."""
+    params = []
+    for app_name, endpoint in PAGES:
+        for locale in ("en", "ar"):
+            if locale == "en" or locale in APPS[app_name].config["CASEWAY_LOCALES"]:
+                params.append(pytest.param(app_name, endpoint, locale, id=f"{endpoint}-{locale}"))
+    return params
+
+
+@pytest.mark.parametrize(("app_name", "endpoint", "locale"), form_visits())
 def test_every_form_sent_empty_gives_an_accessible_page(
     browser: Browser, base_urls: dict[str, str], app_name: str, endpoint: str, locale: str
 ) -> None:
@@ -115,8 +126,8 @@ def test_every_form_sent_empty_gives_an_accessible_page(
         # The banner on a not-found page comes back to that page: 404 is its answer.
         assert response.status in (200, 400, 404), f"form {index} on {url}: {response.status}"
         page.wait_for_load_state("load")
-        # An app that does not offer `locale` (the back office in Arabic) answers in English.
         lang = (page.locator("html").get_attribute("lang") or "en").split("-")[0]
+        assert lang == locale
         assert_page_checks_itself(page.content(), f"form {index} on {url}", english=lang == "en")
         violations = axe_violations(page)
         if page.locator(".govuk-error-summary").count():
