@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, enum_column, utcnow
@@ -31,6 +31,11 @@ class Classification(enum.Enum):
 
 class Document(Base):
     __tablename__ = "document"
+    # The held (infected) ones, by case: the triage queue's flag and filter probe it per case.
+    __table_args__ = (
+        Index("ix_document_held", "case_id", postgresql_where=text("scan_state = 'infected'"),
+              sqlite_where=text("scan_state = 'infected'")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # What URLs carry: unguessable, so a link reveals nothing and cannot be counted through.

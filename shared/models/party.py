@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, enum_column, utcnow
@@ -61,6 +61,11 @@ class PossibleDuplicate(Base):
     when a case came in; a clerk confirms or rejects it at triage."""
 
     __tablename__ = "possible_duplicate"
+    # The open ones, by case: the triage queue's flag and filter probe it per case.
+    __table_args__ = (
+        Index("ix_possible_duplicate_open", "case_id",
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)

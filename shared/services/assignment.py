@@ -287,6 +287,7 @@ def caseload(session: Session, *, team: Team, now: datetime | None = None) -> li
     now = now or utcnow()
     members = [m for m in session.scalars(
         select(StaffUser).where(StaffUser.team_id == team.id, StaffUser.is_active.is_(True))
+        .options(selectinload(StaffUser.roles))  # may_take_cases reads each one's roles
         .order_by(StaffUser.display_name, StaffUser.id)
     ) if may_take_cases(m)]  # fmt: skip
     if not members:
@@ -315,6 +316,7 @@ def caseload(session: Session, *, team: Team, now: datetime | None = None) -> li
 def assignable_people(session: Session, *, case: Case) -> list[StaffUser]:
     """Who the named-person form offers: everyone who may take the case, by name."""
     query = select(StaffUser).where(StaffUser.is_active.is_(True))
+    query = query.options(selectinload(StaffUser.roles))  # may_be_assigned reads them
     if case.team_id is not None:
         query = query.where(StaffUser.team_id == case.team_id)
     people = session.scalars(query.order_by(StaffUser.display_name, StaffUser.id))

@@ -30,12 +30,25 @@ import base64
 import binascii
 import heapq
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    and_,
+    exists,
+    func,
+    literal_column,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session, load_only
 
 from shared.access import cases_visible_to
@@ -212,10 +225,6 @@ LISTED = (
 _LISTED_ONLY = load_only(*LISTED)  # made once: building the option costs more than its query
 
 
-# A listed case, whether it has an open possible duplicate, whether it has a held upload.
-Listed = tuple[Case, bool, bool]
-
-
 def filter_conditions(
     session: Session, filters: QueueFilters, *, staff: StaffUser, now: datetime
 ) -> list[ColumnElement[bool]]:
@@ -241,14 +250,37 @@ def filter_conditions(
     return conditions
 
 
+# The states as literals, the partial indexes' own conditions (ix_possible_duplicate_open,
+# ix_document_held): a planner cannot see through a bound parameter that they apply.
+_OPEN_DUPLICATE = PossibleDuplicate.state == literal_column(f"'{DuplicateState.OPEN.value}'")
+_HELD = Document.scan_state == literal_column(f"'{ScanState.INFECTED.value}'")
+
+
 def has_open_duplicate() -> ColumnElement[bool]:
-    return exists().where(
-        PossibleDuplicate.case_id == Case.id, PossibleDuplicate.state == DuplicateState.OPEN
-    )
+    return exists().where(PossibleDuplicate.case_id == Case.id, _OPEN_DUPLICATE)
 
 
 def has_held_upload() -> ColumnElement[bool]:
-    return exists().where(Document.case_id == Case.id, Document.scan_state == ScanState.INFECTED)
+    return exists().where(Document.case_id == Case.id, _HELD)
+
+
+def _flagged(session: Session, ids: list[int]) -> tuple[set[int], set[int]]:
+    """Which of the page's cases have an open possible duplicate, and which a held upload:
+    one query probing the two small partial indexes for these ids (as EXISTS beside each
+    row, PostgreSQL read the whole of both indexes into a hash for every page)."""
+    if not ids:
+        return set(), set()
+    duplicates = select(literal_column("'duplicate'", String), PossibleDuplicate.case_id).where(
+        PossibleDuplicate.case_id.in_(ids), _OPEN_DUPLICATE
+    )
+    held = select(literal_column("'held'", String), Document.case_id).where(
+        Document.case_id.in_(ids), _HELD
+    )
+    found: dict[str, set[int]] = {"duplicate": set(), "held": set()}
+    rows = cast(Sequence[Row[str, int]], session.execute(union_all(duplicates, held)).all())
+    for flag, case_id in rows:
+        found[flag].add(case_id)
+    return found["duplicate"], found["held"]
 
 
 def _sort_column(sort: Sort) -> Any:
@@ -264,16 +296,10 @@ def _segment_query(
     cursor: Cursor | None,
     backwards: bool,
     limit: int,
-) -> Select[Case, bool, bool]:
+) -> Select[Case]:
     """One state's rows of one segment, read off its index in order from the cursor."""
     column = _sort_column(sort)
-    # Each row comes with its two flags, two index lookups each, rather than two more
-    # queries for the page's ids.
-    query = (
-        select(Case, has_open_duplicate().label("duplicate"), has_held_upload().label("held"))
-        .options(_LISTED_ONLY)
-        .where(Case.state == state, *conditions)
-    )
+    query = select(Case).options(_LISTED_ONLY).where(Case.state == state, *conditions)
     if segment == 0:
         if sort == "due":
             query = query.where(column.is_not(None))
@@ -306,7 +332,7 @@ def _fetch_state(
     cursor: Cursor | None,
     backwards: bool,
     wanted: int,
-) -> list[Listed]:
+) -> list[Case]:
     segments = [0, 1] if sort == "due" else [0]
     if cursor is not None:
         # Forwards from the null segment there is nothing after it; backwards from the
@@ -317,16 +343,14 @@ def _fetch_state(
             segments = [s for s in segments if s >= cursor.segment]
     if backwards:
         segments.reverse()
-    found: list[Listed] = []
+    found: list[Case] = []
     for segment in segments:
         if len(found) >= wanted:
             break
         query = _segment_query(state=state, sort=sort, segment=segment, conditions=conditions,
                                cursor=cursor, backwards=backwards,
                                limit=wanted - len(found))  # fmt: skip
-        found += [
-            (case, bool(duplicate), bool(held)) for case, duplicate, held in session.execute(query)
-        ]
+        found += session.scalars(query).all()
     return found
 
 
@@ -360,25 +384,25 @@ def triage_queue(
         for state in QUEUE_STATES
     ]
     merged = list(
-        heapq.merge(*per_state, key=lambda row: _position(row[0], filters.sort), reverse=backwards)
+        heapq.merge(*per_state, key=lambda case: _position(case, filters.sort), reverse=backwards)
     )
     more = len(merged) > limit
-    rows = merged[:limit]
+    cases = merged[:limit]
     if backwards:
-        rows.reverse()
-    cases = [case for case, _duplicate, _held in rows]
+        cases.reverse()
     has_previous = more if backwards else after is not None
     has_next = True if backwards else more
     if not cases:
         has_previous = has_next = False
     next_cursor = _cursor_at(cases[-1], filters.sort, backwards=False) if has_next else None
     previous_cursor = _cursor_at(cases[0], filters.sort, backwards=True) if has_previous else None
-    items = [
-        QueueItem(case=case, sla_flag=sla.sla_flag(case, now), possible_duplicate=duplicate,
-                  held_upload=held)
-        for case, duplicate, held in rows
-    ]  # fmt: skip
     ids = [case.id for case in cases]
+    duplicates, held = _flagged(session, ids)
+    items = [
+        QueueItem(case=case, sla_flag=sla.sla_flag(case, now),
+                  possible_duplicate=case.id in duplicates, held_upload=case.id in held)
+        for case in cases
+    ]  # fmt: skip
     return Page(items=items, next_cursor=next_cursor, previous_cursor=previous_cursor, ids=ids)
 
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from shared import access
 from shared.models import Case, Decision, StaffUser, Team
@@ -193,21 +193,30 @@ def measures(
 ) -> Measures:
     now = now or utcnow()
     start, end = period.bounds()
-    given = func.max(func.coalesce(Decision.approved_at, Decision.decided_at))
-    # A decision given in the period was decided or approved in it: the cases to look at
-    # come off those two indexes (a range each), not from every decision ever made.
-    touched = select(Decision.case_id).where(
-        or_(
-            and_(Decision.decided_at >= start, Decision.decided_at < end),
-            and_(Decision.approved_at >= start, Decision.approved_at < end),
-        )
-    )
+    # A case was resolved in the period when its last decision was given in it: one of its
+    # decisions was given in the period and none after. The decisions given in the period
+    # come off the indexes on decided_at and approved_at (a decision given in the period
+    # was decided or approved in it), not from every decision ever made.
+    given = func.coalesce(Decision.approved_at, Decision.decided_at)
+    later = aliased(Decision)
     resolved = (
-        select(Case.submitted_at, Case.due_at, given.label("resolved_at"))
-        .join(Decision, Decision.case_id == Case.id)
-        .where(Case.team_id == team.id, Case.state.in_(RESOLVED_STATES), Case.id.in_(touched))
+        select(Case.submitted_at, Case.due_at, func.max(given).label("resolved_at"))
+        .join(Case, Case.id == Decision.case_id)
+        .where(
+            or_(
+                and_(Decision.decided_at >= start, Decision.decided_at < end),
+                and_(Decision.approved_at >= start, Decision.approved_at < end),
+            ),
+            given >= start,
+            given < end,
+            Case.team_id == team.id,
+            Case.state.in_(RESOLVED_STATES),
+            ~exists().where(
+                later.case_id == Decision.case_id,
+                func.coalesce(later.approved_at, later.decided_at) >= end,
+            ),
+        )
         .group_by(Case.id, Case.submitted_at, Case.due_at)
-        .having(given >= start, given < end)
         .subquery()
     )
     totals = session.execute(

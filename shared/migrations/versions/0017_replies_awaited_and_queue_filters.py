@@ -1,8 +1,9 @@
 """When a case's resident began waiting for an answer (the oldest of their messages after
 staff last wrote), kept on the case so My work and the inbox read a small index instead
 of every conversation, filled in from the messages already there; an index for each of
-the triage queue's filters on the case (type, priority, channel, area); and decisions by
-when they were decided and approved (the team page's measures over a period)
+the triage queue's filters on the case (type, priority, channel, area) and for its two
+flags (open possible duplicates, held uploads, by case); and decisions by when they were
+decided and approved (the team page's measures over a period)
 
 Revision ID: 0017
 Revises: 0016
@@ -39,8 +40,8 @@ WHERE id IN (SELECT case_id FROM message)
 """
 
 
-def _partial() -> dict[str, sa.TextClause]:
-    return {"postgresql_where": sa.text(AWAITING), "sqlite_where": sa.text(AWAITING)}
+def _partial(predicate: str = AWAITING) -> dict[str, sa.TextClause]:
+    return {"postgresql_where": sa.text(predicate), "sqlite_where": sa.text(predicate)}
 
 
 def upgrade() -> None:
@@ -58,12 +59,24 @@ def upgrade() -> None:
         )
         for name, column in QUEUE_FILTERS.items():
             batch_op.create_index(name, ["state", column, "submitted_at", "id"])
+    with op.batch_alter_table("possible_duplicate", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_possible_duplicate_open", ["case_id"], **_partial("state = 'open'")
+        )
+    with op.batch_alter_table("document", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_document_held", ["case_id"], **_partial("scan_state = 'infected'")
+        )
     with op.batch_alter_table("decision", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_decision_decided_at"), ["decided_at"])
         batch_op.create_index(batch_op.f("ix_decision_approved_at"), ["approved_at"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("document", schema=None) as batch_op:
+        batch_op.drop_index("ix_document_held")
+    with op.batch_alter_table("possible_duplicate", schema=None) as batch_op:
+        batch_op.drop_index("ix_possible_duplicate_open")
     with op.batch_alter_table("decision", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_decision_approved_at"))
         batch_op.drop_index(batch_op.f("ix_decision_decided_at"))
