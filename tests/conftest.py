@@ -122,6 +122,11 @@ def fresh_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 TEST_REDIS_DB = int(os.environ.get("CASEWAY_TEST_REDIS_DB", "13")) + int(
     os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0
 )
+if TEST_REDIS_DB > 15:  # Redis has databases 0 to 15
+    raise pytest.UsageError(
+        f"Redis database {TEST_REDIS_DB} does not exist: use fewer test workers "
+        "(CASEWAY_TEST_WORKERS) or a lower CASEWAY_TEST_REDIS_DB"
+    )
 
 
 @pytest.fixture

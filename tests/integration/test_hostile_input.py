@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from shared.casetypes.forms import form_for
 from shared.models import Case, Draft, Notice
@@ -62,6 +64,15 @@ def raw_post(client: FlaskClient, path: str, fields: list[tuple[str, str]], **kw
         for name, value in fields
     )
     return client.post(path, data=body, content_type="application/x-www-form-urlencoded", **kwargs)
+
+
+def as_the_server_reads(value: str) -> str:
+    """The text a form field holds once `raw_post` sent `value`: werkzeug keeps bytes that
+    are not UTF-8 (a lone surrogate's) as their %-escapes, so a field never holds one."""
+    body = "field=" + quote(value.encode("utf-8", "surrogatepass"), safe="")
+    environ = EnvironBuilder(method="POST", data=body,
+                             content_type="application/x-www-form-urlencoded").get_environ()  # fmt: skip
+    return str(Request(environ).form["field"])
 
 
 def csrf(client: FlaskClient, path: str) -> str:
