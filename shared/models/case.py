@@ -80,8 +80,6 @@ class Case(Base):
         Index("ix_case_state_priority_submitted", "state", "priority", "submitted_at", "id"),
         Index("ix_case_state_channel_submitted", "state", "channel", "submitted_at", "id"),
         Index("ix_case_state_area_submitted", "state", "area", "submitted_at", "id"),
-        # A supervisor's queue: their team's new cases (and their own).
-        Index("ix_case_state_team_submitted", "state", "team_id", "submitted_at", "id"),
         Index("ix_case_assignee_due", "assignee_id", "due_at", "id",
               postgresql_where=_OPEN, sqlite_where=_OPEN),
         Index("ix_case_team_due", "team_id", "due_at", "id",

@@ -27,7 +27,6 @@ QUEUE_FILTERS = {
     "ix_case_state_priority_submitted": "priority",
     "ix_case_state_channel_submitted": "channel",
     "ix_case_state_area_submitted": "area",
-    "ix_case_state_team_submitted": "team_id",  # a supervisor's queue: their team's
 }
 FILL_IN = """
 UPDATE "case" SET awaiting_reply_since = (
