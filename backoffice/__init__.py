@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import get_locale
 
 from backoffice.sections.sla import FLAG_TAGS
 from shared.config import Settings
-from shared.models import RoleCode
+from shared.models import Case, RoleCode
+from shared.services import filing
 from shared.web import create_app
+
+
+def case_summary(case: Case) -> str:
+    """A case's one-line summary in the reader's language (shared/services/filing.py)."""
+    return filing.summary_in(case, str(get_locale() or "en"))
 
 
 def create_backoffice(settings: Settings | None = None) -> Flask:
@@ -37,6 +44,9 @@ def create_backoffice(settings: Settings | None = None) -> Flask:
     app = create_app(
         __name__, app_name="backoffice", layout="backoffice/layout.html", settings=settings
     )
+    # "/cases/0//notes" is no address of ours: a 404, not a redirect that merges the slashes
+    # and sends a forged form on to another case's address.
+    app.url_map.merge_slashes = False
     auth.init(app)
     limits.init(app, app.extensions["caseway"].settings.redis_url)
     for view in (
@@ -62,6 +72,7 @@ def create_backoffice(settings: Settings | None = None) -> Flask:
     ):
         app.register_blueprint(view.blueprint)
     app.add_template_global(roles.role_names)
+    app.add_template_global(case_summary)
     app.jinja_env.globals["sla_flag_tags"] = FLAG_TAGS
 
     def _administrator_asks() -> bool:

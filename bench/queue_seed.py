@@ -785,13 +785,13 @@ def _reference_rows(
         for t in load_case_types()
     ]  # fmt: skip
     roles = [(str(i), code, code.replace("_", " ").capitalize()) for code, i in ROLE_IDS.items()]
-    teams = [(str(world.teams[code]), code, name, f"{code}@council.example")
+    teams = [(str(world.teams[code]), code, name, f"{code}@council.example", "{}")
              for code, name, *_rest in TEAMS]  # fmt: skip
     return [
         ("case_type", ("id", "code", "labels", "workflow_version", "target_days",
                        "appeal_window_days", "is_active"), lambda: types),
         ("role", ("id", "code", "name"), lambda: roles),
-        ("team", ("id", "code", "name", "email"), lambda: teams),
+        ("team", ("id", "code", "name", "email", "names"), lambda: teams),
     ]  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compile Caseway's stylesheets (left-to-right and mirrored right-to-left) and copy the
-# GOV.UK Frontend script into static/. Run by scripts/setup.sh through `npm run build`.
+# GOV.UK Frontend script and MOJ's filter toggle into static/. Run by scripts/setup.sh
+# through `npm run build`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,10 @@ node_modules/.bin/sass --load-path=node_modules --load-path=. --style=compressed
     assets/scss/caseway.scss "$out.partial/caseway.css"
 node_modules/.bin/rtlcss --silent "$out.partial/caseway.css" "$out.partial/caseway.rtl.css"
 cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js "$out.partial/govuk/"
+# MOJ's filter toggle, self-contained: fetched only by pages with MOJ's filter.
+mkdir -p "$out.partial/moj"
+cp node_modules/@ministryofjustice/frontend/moj/components/filter-toggle-button/filter-toggle-button.bundle.mjs \
+    "$out.partial/moj/filter-toggle-button.mjs"
 cp assets/js/*.mjs "$out.partial/js/"
 cp assets/images/* "$out.partial/images/"
 rm -rf "$out" && mv "$out.partial" "$out"

@@ -82,8 +82,8 @@ def seed_demo() -> None:
         summary = demo.seed(session)
     click.echo(f"demo data: {summary.cases_created} cases created, {summary.cases_total} in all")
     click.echo(f"staff sign-in (password for all: {demo.DEMO_PASSWORD}):")
-    for role, email in summary.staff.items():
-        click.echo(f"  {role:<14} {email}")
+    for role, email, team in summary.staff:
+        click.echo(f"  {role:<14} {email:<30} {team or ''}".rstrip())
     click.echo(f"citizen: {demo.DEMO_CITIZEN_EMAIL} (signs in by emailed link)")
 
 

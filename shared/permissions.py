@@ -16,6 +16,14 @@ from shared.models import RoleCode, StaffUser
 class Permission(enum.Enum):
     SEE_CASES = "see_cases"  # read cases, their documents, notes and history
     RECORD_CASES = "record_cases"  # assisted intake: a case received by phone, post or in person
+    # The triage queue, read only: auditors read every list; acting on it needs TRIAGE.
+    SEE_QUEUE = "see_queue"
+    # The messages inbox (cases waiting for an answer), read only: it has no forms.
+    SEE_INBOX = "see_inbox"
+    # Team pages, read only (a GET form of dates): supervisors their own, auditors every one.
+    SEE_TEAMS = "see_teams"
+    # The routing rules and their history, read only: changing them needs CONFIGURE.
+    SEE_ROUTING_RULES = "see_routing_rules"
     TRIAGE = "triage"
     WORK_CASES = "work_cases"  # notes, tasks, documents, transitions on cases
     DECIDE = "decide"
@@ -28,14 +36,18 @@ class Permission(enum.Enum):
 
 ROLE_PERMISSIONS: dict[RoleCode, frozenset[Permission]] = {
     RoleCode.INTAKE_CLERK: frozenset(
-        {Permission.SEE_CASES, Permission.RECORD_CASES, Permission.TRIAGE}
+        {Permission.SEE_CASES, Permission.RECORD_CASES, Permission.SEE_QUEUE, Permission.TRIAGE}
     ),
     RoleCode.CASEWORKER: frozenset(
-        {Permission.SEE_CASES, Permission.WORK_CASES, Permission.DECIDE}
+        {Permission.SEE_CASES, Permission.SEE_INBOX, Permission.WORK_CASES, Permission.DECIDE}
     ),
     RoleCode.SUPERVISOR: frozenset(
         {
             Permission.SEE_CASES,
+            Permission.SEE_QUEUE,
+            Permission.SEE_INBOX,
+            Permission.SEE_TEAMS,
+            Permission.SEE_ROUTING_RULES,
             Permission.TRIAGE,
             Permission.WORK_CASES,
             Permission.DECIDE,
@@ -43,8 +55,19 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Permission]] = {
             Permission.ASSIGN,
         }
     ),
-    RoleCode.AUDITOR: frozenset({Permission.SEE_CASES, Permission.READ_AUDIT}),
-    RoleCode.ADMINISTRATOR: frozenset({Permission.MANAGE_STAFF, Permission.CONFIGURE}),
+    RoleCode.AUDITOR: frozenset(
+        {
+            Permission.SEE_CASES,
+            Permission.SEE_QUEUE,
+            Permission.SEE_INBOX,
+            Permission.SEE_TEAMS,
+            Permission.SEE_ROUTING_RULES,
+            Permission.READ_AUDIT,
+        }
+    ),
+    RoleCode.ADMINISTRATOR: frozenset(
+        {Permission.MANAGE_STAFF, Permission.CONFIGURE, Permission.SEE_ROUTING_RULES}
+    ),
 }
 
 

@@ -10,8 +10,11 @@ from collections.abc import Callable
 from flask import Flask
 
 from backoffice import create_backoffice
+from backoffice.sections import SECTIONS
 from portal import create_portal
 from shared.config import load_settings
+from shared.models import RoleCode
+from shared.permissions import ROLE_PERMISSIONS, Permission
 
 # endpoint -> why the accessibility suite does not visit it
 NOT_VISITED = {
@@ -72,6 +75,12 @@ NEEDS_DATA: dict[str, Callable[[], str]] = {
     "reply_templates.remove": lambda: f"{_sample_reply_template()}/en/remove",
     # The every-role account's team (tests/browser/conftest.py).
     "teams.team": lambda: f"/teams/{BACKOFFICE_CASE.get('team', 'none')}",
+    # The case page's other sections (backoffice/sections/__init__.py), on the sample case.
+    **{
+        f"cases.section_{section.name}": (lambda path=section.path: f"{_sample_case()}/{path}")
+        for section in SECTIONS
+        if section.path
+    },
 }
 
 
@@ -119,3 +128,16 @@ def page_path(app: Flask, endpoint: str) -> str:
 
 APPS = url_map_apps()
 PAGES = [(name, endpoint) for name, app in APPS.items() for endpoint in page_endpoints(app)]
+
+
+def roles_who_may_see(endpoint: str) -> list[RoleCode]:
+    """The staff roles that may open a back-office page, from the permission its view
+    declares (none for the pages open to anyone, visited signed out)."""
+    from backoffice.auth import declared_permission
+
+    declared = declared_permission(APPS["backoffice"], endpoint)
+    if declared == "signed in":
+        return list(RoleCode)
+    if isinstance(declared, Permission):
+        return [role for role in RoleCode if declared in ROLE_PERMISSIONS[role]]
+    return []

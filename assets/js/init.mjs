@@ -3,6 +3,8 @@
 import { initAll } from '/static/govuk/govuk-frontend.min.js'
 import './session-timeout.mjs'
 import './uploads.mjs'
+import { initFilters } from './moj-filter.mjs'
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 initAll()
+initFilters() // after the classes above: MOJ's components check for them

@@ -14,7 +14,7 @@ from wtforms.validators import Length
 
 from backoffice.forms.fields import written_text
 from shared.models import CasePriority, CaseRisk
-from shared.services.routing import REASON_MAX_LENGTH
+from shared.services.routing import REASON_MAX_LENGTH, Route, is_override
 from shared.services.triage import DUPLICATE_REASON_MAX_LENGTH, RISK_REASON_MAX_LENGTH
 from shared.sla.calendar import AREA_NAMES
 from shared.web.text import TEXT_FILTERS, no_control_characters, not_only_direction_controls
@@ -36,6 +36,10 @@ ACCEPT = "proposal"
 OTHER = "other"
 SELECT_TEAM = _l("Select the team")
 SELECT_POLICY = _l("Select the SLA policy")
+NO_OVERRIDE_REASON = _l("Enter why you chose another route")
+PROPOSAL_CHANGED = _l(
+    "The proposed route has changed with your choices. Check it, then send the form again"
+)
 
 
 def optional_text(label: object, max_length: int, hint: object = None) -> TextAreaField:
@@ -54,7 +58,15 @@ def optional_text(label: object, max_length: int, hint: object = None) -> TextAr
 
 class TriageForm(FlaskForm):
     """Sent with the version of the case the clerk saw and the rule whose proposal they
-    saw, so a triage made from a stale page, or of a proposal since changed, is refused."""
+    saw, so a triage made from a stale page, or of a proposal since changed, is refused.
+
+    Validated in one pass, the route included: the view sets `proposal` (what the rules
+    propose for the values sent) before validating, so every error is shown at once.
+    With no team chosen and a proposal, the proposal is offered instead of an error
+    (`proposal_offered`): the page comes back with it ready to accept."""
+
+    proposal: Route | None = None
+    proposal_offered = False
 
     expected_version = HiddenField()
     proposed_rule = HiddenField()
@@ -120,16 +132,42 @@ class TriageForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        if self.route.data == OTHER:
-            if self.team.data not in {value for value, *_ in self.team.choices if value}:
-                self.team.errors = [str(SELECT_TEAM)]
-                valid = False
-            policies = {value for value, *_ in self.sla_policy.choices if value}
-            if self.sla_policy.data not in policies:
-                self.sla_policy.errors = [str(SELECT_POLICY)]
-                valid = False
-        # Accepting a proposal the page did not show (or no longer shows) is refused by
-        # the view, which then shows the proposal for what was chosen.
+        return self._validate_route() and valid
+
+    def _validate_route(self) -> bool:
+        proposal = self.proposal
+        if self.route.data == ACCEPT:
+            # Accepting a proposal the page did not show (or no longer shows): the page
+            # comes back showing the proposal for what was chosen.
+            if proposal is None or self.proposed_rule.data != str(proposal.rule_id):
+                self.route.errors = [str(PROPOSAL_CHANGED)]
+                return False
+            return True
+        if self.route.data != OTHER:
+            return False  # the radio's own error says to choose
+        shown = proposal is not None and self.proposed_rule.data == str(proposal.rule_id)
+        if not self.team.data and proposal is not None and not shown:
+            # The choices made a rule match that the page did not show: offer its proposal
+            # rather than ask for a team. One already shown and turned down still needs one.
+            self.route.data, self.proposal_offered = ACCEPT, True
+            return False
+        return self._validate_other_route(proposal)
+
+    def _validate_other_route(self, proposal: Route | None) -> bool:
+        valid = True
+        if self.team.data not in {value for value, *_ in self.team.choices if value}:
+            self.team.errors = [str(SELECT_TEAM)]
+            valid = False
+        policies = {value for value, *_ in self.sla_policy.choices if value}
+        if self.sla_policy.data not in policies:
+            self.sla_policy.errors = [str(SELECT_POLICY)]
+            valid = False
+        overridden = valid and is_override(
+            proposal, team_id=int(self.team.data or 0), sla_policy=self.sla_policy.data or ""
+        )
+        if overridden and not (self.override_reason.data or "").strip():
+            self.override_reason.errors = [*self.override_reason.errors, str(NO_OVERRIDE_REASON)]
+            valid = False
         return valid
 
 

@@ -1,12 +1,16 @@
 """The case's decision: the form to record one when this person may decide now; the
 decision waiting for approval, with Approve and Return for a supervisor who did not make
-it; and the decision once made, with who approved it."""
+it; and the decision once made, with who approved it. It warns of tasks still open when a
+decision may be recorded, says why the workflow keeps this person from deciding or
+approving (on an appeal: they decided or approved the decision it challenges), and flags
+a decision nobody but its maker could approve."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from backoffice.forms.decisions import ApproveDecisionForm, ReturnDecisionForm, decision_form
@@ -19,12 +23,35 @@ from shared.services import decisions
 from shared.web import db_session
 from shared.workflow import workflow_for
 
+# Why the workflow keeps this person from deciding, or from approving or returning, the
+# case, by its exclusion (shared/workflow EXCLUSIONS).
+KEPT_FROM_DECIDING = {
+    "decided_appealed_decision": _l(
+        "You decided the decision under appeal, so you may not decide this appeal. Someone "
+        "who was not involved in the first decision must decide it."
+    ),
+    "approved_appealed_decision": _l(
+        "You approved the decision under appeal, so you may not decide this appeal. Someone "
+        "who was not involved in the first decision must decide it."
+    ),
+}
+KEPT_FROM_APPROVING = {
+    "decided_appealed_decision": _l(
+        "You decided the decision under appeal, so you may not approve or return the "
+        "decision on this appeal. Someone who was not involved in the first decision must."
+    ),
+    "approved_appealed_decision": _l(
+        "You approved the decision under appeal, so you may not approve or return the "
+        "decision on this appeal. Someone who was not involved in the first decision must."
+    ),
+}
+
 
 def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> dict[str, object]:
     session = db_session()
     latest = decisions.latest_decision(session, found)
     open_now = {t.name for t in case_service.open_transitions(found, staff)}
-    waiting = latest if latest is not None and _awaits_approval(found) else None
+    waiting = latest if latest is not None and decisions.awaits_approval(found) else None
     shown = waiting or decisions.published_decision(session, found)
     may_decide = "decide" in open_now and may(staff, Permission.DECIDE)
     # A decision seen here while this person may decide again was sent back.
@@ -36,6 +63,12 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
         and waiting.decided_by_id != staff.id
         and "approve_decision" in open_now
         and may(staff, Permission.APPROVE)
+    )
+    not_deciding = _kept_from(found, staff, "decide", Permission.DECIDE)
+    not_approving = (
+        _kept_from(found, staff, "approve_decision", Permission.APPROVE)
+        if waiting is not None and waiting.decided_by_id != staff.id
+        else None
     )
     seen = {"expected_state": found.state, "decision": str(waiting.id) if waiting else ""}
     approve = forms.get("approve") or ApproveDecisionForm(formdata=None, **seen)
@@ -49,6 +82,12 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
         "returned_with": _return_comments(found) if returned is not None else None,
         "may_decide": may_decide,
         "may_approve": may_approve,
+        "kept_from_deciding": str(KEPT_FROM_DECIDING[not_deciding]) if not_deciding else None,
+        "kept_from_approving": str(KEPT_FROM_APPROVING[not_approving]) if not_approving else None,
+        # Recording a decision is not blocked by open tasks, but the person is told.
+        "open_tasks": decisions.open_tasks(session, found) if may_decide else [],
+        "nobody_else_approves": waiting is not None
+        and found.id in decisions.stuck_for_approval(session, [found]),
         "decision_form": record,
         "approve_form": approve,
         "return_form": send_back,
@@ -59,10 +98,19 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
     }
 
 
-def _awaits_approval(found: Case) -> bool:
+def _kept_from(found: Case, staff: StaffUser, name: str, permission: Permission) -> str | None:
+    """The exclusion keeping this person from the step `name`, where their role and
+    permission would otherwise let them take it now; else None."""
     workflow = workflow_for(found.case_type.code, found.workflow_version)
-    approval = workflow.transitions.get("approve_decision")
-    return approval is not None and found.state in approval.from_states
+    step = workflow.transitions.get(name)
+    if (
+        step is None
+        or found.state not in step.from_states
+        or not step.roles & case_service.roles_of(found, staff)
+        or not may(staff, permission)
+    ):
+        return None
+    return case_service.excluded_from(db_session(), case=found, person=staff, name=name)
 
 
 def _blank_decision_form(found: Case, returned: Decision | None) -> FlaskForm:

@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from backoffice.forms.messages import MessageForm
+from backoffice.sections.workflow import status_text
 from shared import access
 from shared.i18n import DEFAULT_LOCALE
 from shared.models import Case, Document, Message, Party, ScanState, StaffUser
@@ -69,6 +70,11 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
         for message in conversation
     ]
     may_write = may(staff, Permission.WORK_CASES) and found.state not in cases.ENDED
+    # Asking for information is this form's request (the workflow's transition is taken
+    # only with a message): the case page's "Ask the resident for information" comes here
+    # with ?request=information, the request ticked.
+    asking = next((t for t in cases.open_transitions(found, staff)
+                   if t.name == "request_information"), None) if may_write else None  # fmt: skip
     message_form: FlaskForm | None = None
     template_choices: list[tuple[str, str]] = []
     chosen_template = ""
@@ -85,7 +91,11 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
             if chosen is not None:
                 chosen_template = chosen.code
                 body = reply_templates.fill(chosen, case=found, locale=locale)
-            message_form = MessageForm(formdata=None, data={"body": body})
+            message_form = MessageForm(formdata=None, data={
+                "body": body,
+                "request_for_information": asking is not None
+                and request.args.get("request") == "information",
+            })  # fmt: skip
     if unread:
         with unit_of_work() as db:
             messages.mark_read_by_staff(db, case=found, staff=staff)
@@ -93,8 +103,8 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
         "conversation": shown,
         "message_form": message_form,
         "may_decide_held": may(staff, Permission.WORK_CASES),
-        "may_request_information": may_write
-        and any(t.name == "request_information" for t in cases.open_transitions(found, staff)),
+        "may_request_information": asking is not None,
+        "requested_status": status_text(found, asking.to) if asking else "",
         "reply_template_choices": template_choices,
         "chosen_reply_template": chosen_template,
         "page_forms": [message_form] if message_form else [],

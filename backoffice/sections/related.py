@@ -24,6 +24,6 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
 
 
 def _status(other: Case) -> str:
-    """The other case's state in its own workflow's words."""
+    """The other case's state in its own workflow's words for staff."""
     workflow = workflow_for(other.case_type.code, other.workflow_version)
-    return workflow.status_text(other.state, str(get_locale() or "en"))
+    return workflow.staff_text(other.state, str(get_locale() or "en"))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from backoffice.forms import NoteForm, TransitionForm
+from backoffice.sections import history_words
 from backoffice.sections.assignment import ASSIGNMENT_EVENT_TITLES
 from backoffice.sections.intake import recorded_by
 from backoffice.sections.sla import SLA_EVENT_TITLES
@@ -54,8 +56,18 @@ PRIORITY_NAMES = {
 def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> dict[str, object]:
     files = documents.current_documents(db_session(), case=found)
     resident_files = [document for document in files if document.uploaded_by_staff_id is None]
-    actions = [t for t in case_service.open_transitions(found, staff)
-               if t.name not in OWN_FORM_TRANSITIONS]  # fmt: skip
+    open_now = case_service.open_transitions(found, staff)
+    actions = [t for t in open_now
+               if t.name not in OWN_FORM_TRANSITIONS and "message" not in t.requires]  # fmt: skip
+    # A transition taken only with a message to the resident (asking for information) is
+    # no button of its own: a link to the message form, its request already ticked.
+    by_message = [t for t in open_now if "message" in t.requires]
+    ask = url_for(
+        "cases.section_messages",
+        reference=found.reference,
+        request="information",
+        _anchor="reply",
+    )
     # One form per transition, each with fields of its own (prefix), and the state this
     # person sees, so a press from a page gone stale does nothing.
     transition_forms = {
@@ -65,6 +77,8 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
     }
     note_form = forms.get("note") or NoteForm(formdata=None)
     history = access.staff_timeline(db_session(), case=found)
+    names = history_words.names_for(db_session(), case=found, events=history,
+                                    locale=str(get_locale() or "en"))  # fmt: skip
     return {
         "case_type": case_type_definition(found.case_type.code),
         "status": status_text(found, found.state),
@@ -75,18 +89,22 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
             db_session(), staff_ids=[event.actor_staff_id for event in history]
         ),
         "actions": actions,
+        "message_actions": [{"to": t.to, "href": ask} for t in by_message],
         "transition_forms": transition_forms,
         "note_form": note_form,
         "may_work": may(staff, Permission.WORK_CASES),
         "state_text": lambda state: status_text(found, state),
         "event_title": lambda event: event_title(found, event),
+        "event_text": lambda event: history_words.paragraphs(event, names),
         "page_forms": [note_form, *transition_forms.values()],
     }
 
 
 def status_text(found: Case, state: str) -> str:
+    """The state as staff name it (the workflow's `staff` words), never the resident's
+    "... from you": every back-office page shows states through this."""
     workflow = workflow_for(found.case_type.code, found.workflow_version)
-    return workflow.status_text(state, str(get_locale() or "en"))
+    return workflow.staff_text(state, str(get_locale() or "en"))
 
 
 def event_title(found: Case, event: Event) -> str:

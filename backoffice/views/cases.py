@@ -10,8 +10,9 @@ from werkzeug.wrappers import Response
 
 from backoffice.auth import acting_staff, requires
 from backoffice.forms import FindCaseForm, NoteForm, TransitionForm
+from backoffice.sections import SECTIONS
 from backoffice.sections.workflow import OWN_FORM_TRANSITIONS, status_text
-from backoffice.views.case_page import render_case_page
+from backoffice.views.case_page import back_to_section, render_case_page
 from shared import access
 from shared.models import Case
 from shared.permissions import Permission
@@ -33,8 +34,18 @@ REFUSED = {
     ),
     "not_from_this_state": CANNOT_NOW,
     "not_your_role": _l("Your role does not allow that."),
+    # The workflow's separation of duties (`excludes`): the case page says which.
+    "excluded": _l(
+        "You decided or approved the decision under appeal, so you may not do that on this "
+        "appeal. Nothing was done."
+    ),
     "missing_reason": _l("Enter the reason"),
     "unknown": CANNOT_NOW,
+    # Asking for information is a message to the resident (the Messages section).
+    "needs_message": _l(
+        "To ask for information, write to the resident and tick “This is a request for "
+        "information”."
+    ),
 }
 
 
@@ -59,6 +70,19 @@ def case(reference: str) -> str:
     return render_case_page(_case(reference))
 
 
+@requires(Permission.SEE_CASES)
+def section(reference: str, name: str) -> str:
+    """A section of the case page other than the overview: each has a URL of its own
+    (the registry's `path`), so the back button and links to it work."""
+    return render_case_page(_case(reference), section=name)
+
+
+for _listed in SECTIONS:
+    if _listed.path:  # the overview is `case` above
+        blueprint.add_url_rule(f"/<reference>/{_listed.path}", endpoint=f"section_{_listed.name}",
+                               view_func=section, defaults={"name": _listed.name})  # fmt: skip
+
+
 @blueprint.post("/<reference>/notes")
 @requires(Permission.WORK_CASES)
 def add_note(reference: str) -> str | Response:
@@ -69,7 +93,7 @@ def add_note(reference: str) -> str | Response:
     with unit_of_work() as db:
         notes.add_note(db, case=found, author=acting_staff(), text=form.note.data or "")
     flash(str(NOTE_ADDED), "success")
-    return redirect(url_for(".case", reference=found.reference) + "#history")
+    return back_to_section(found, "history")
 
 
 @blueprint.post("/<reference>/transitions/<name>")
@@ -91,9 +115,9 @@ def transition(reference: str, name: str) -> str | Response:
             form.reason.errors = [str(REFUSED["missing_reason"])]
             return render_case_page(found, **{f"transition:{name}": form})
         flash(str(REFUSED[refused.reason]), "info")
-        return redirect(url_for(".case", reference=found.reference))
+        return back_to_section(found, "overview")
     flash(str(MOVED % {"status": status_text(found, found.state)}), "success")
-    return redirect(url_for(".case", reference=found.reference))
+    return back_to_section(found, "overview")
 
 
 def _case(reference: str) -> Case:

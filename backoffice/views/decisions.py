@@ -4,14 +4,14 @@ than the decider among them, are shared/services/decisions.py's."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from backoffice.auth import acting_staff, requires
 from backoffice.forms.decisions import ApproveDecisionForm, ReturnDecisionForm, decision_form
-from backoffice.views.case_page import render_case_page
+from backoffice.views.case_page import back_to_section, render_case_page
 from backoffice.views.cases import REFUSED
 from shared import access
 from shared.casetypes import case_type_definition
@@ -127,7 +127,7 @@ def _refused(found: Case, refused: TransitionRefused) -> Response:
 
 
 def _back_to(found: Case) -> Response:
-    return redirect(url_for("cases.case", reference=found.reference))
+    return back_to_section(found, "decision")
 
 
 def _case(reference: str) -> Case:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from backoffice.auth import acting_staff, requires
 from backoffice.forms.documents import AddDocumentForm, ClassificationForm, refusal_message
 from backoffice.sections.documents import listed
+from backoffice.views.case_page import section_url
 from shared import access
 from shared.casetypes import case_type_definition
 from shared.models import Case, Classification, Document
@@ -47,7 +48,7 @@ def add(reference: str) -> str | Response:
         else:
             flash(_("“%(name)s” has been added. It is being checked for viruses, and can be "
                     "opened once it is found clean.", name=name), "success")  # fmt: skip
-            return redirect(url_for("cases.case", reference=found.reference, _anchor="documents"))
+            return redirect(section_url(found.reference, "documents"))
     rules = document_rules(found)
     return render_template(
         "backoffice/documents/new.html",

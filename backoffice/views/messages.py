@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -13,7 +13,7 @@ from backoffice.auth import acting_staff, requires
 from backoffice.forms.documents import refusal_message
 from backoffice.forms.messages import EMPTY, TOO_LONG, MessageForm
 from backoffice.sections.workflow import status_text
-from backoffice.views.case_page import render_case_page
+from backoffice.views.case_page import render_case_page, section_url
 from backoffice.views.documents import document_rules
 from shared import access
 from shared.models import Case
@@ -111,7 +111,7 @@ def _decide(reference: str, message_id: int, *, accepting: bool) -> Response:
 
 
 @blueprint.get("/messages")
-@requires(Permission.WORK_CASES)
+@requires(Permission.SEE_INBOX)
 def inbox() -> str:
     # A position that is not one of ours (typed, truncated) shows the first page.
     session = db_session()
@@ -132,7 +132,7 @@ def _position(value: str | None) -> int | None:
 
 
 def _back(found: Case) -> str:
-    return url_for("cases.case", reference=found.reference) + "#messages"
+    return section_url(found.reference, "messages")
 
 
 def _case(reference: str) -> Case:

@@ -3,13 +3,14 @@ removing one from the case page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from backoffice.auth import acting_staff, requires
 from backoffice.forms.parties import ENTER_A_NAME, PartyForm, RemovePartyForm
+from backoffice.views.case_page import section_url
 from shared import access
 from shared.models import Case, CaseParty
 from shared.permissions import Permission
@@ -51,7 +52,7 @@ def add(reference: str) -> str | Response:
             form[field].errors = [str(message)]
         else:
             flash(_("“%(name)s” is added to the case.", name=name), "success")
-            return redirect(url_for("cases.case", reference=found.reference, _anchor="parties"))
+            return redirect(section_url(found.reference, "overview", "parties"))
     return render_template("backoffice/parties/new.html", case=found, form=form)
 
 
@@ -66,7 +67,7 @@ def remove(reference: str, case_party_id: int) -> str | Response:
     if not form.validate_on_submit():
         return render_template("backoffice/parties/remove.html", case=found, link=link,
                                name=name, form=form)  # fmt: skip
-    back = redirect(url_for("cases.case", reference=found.reference, _anchor="parties"))
+    back = redirect(section_url(found.reference, "overview", "parties"))
     if form.confirm.data != "yes":
         return back
     try:

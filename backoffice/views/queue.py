@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from backoffice.auth import acting_staff, requires
 from backoffice.forms.queue import MAX_BULK_CASES, BulkActionForm, PublishViewForm, SaveViewForm
 from backoffice.sections.sla import FLAG_TAGS
+from backoffice.sections.workflow import status_text
 from shared import access
 from shared.i18n import DEFAULT_LOCALE
 from shared.models import (
@@ -35,7 +36,7 @@ from shared.models import (
 )
 from shared.permissions import Permission, may
 from shared.references import normalise_reference
-from shared.services import assignment, queue, routing, saved_views
+from shared.services import assignment, queue, queue_actions, routing, saved_views
 from shared.services.queue import Cursor, QueueFilters
 from shared.sla.calendar import AREA_NAMES
 from shared.web import db_session, unit_of_work
@@ -81,6 +82,7 @@ ASSIGN_REFUSED = {
     "cannot_work_cases": _l("that person does not work cases"),
     "other_team": _l("the case is with another team"),
     "no_skill": _l("that person does not work this type of case"),
+    "excluded": _l("that person decided or approved the decision under appeal"),
     "already_theirs": _l("the case is already theirs"),
     "no_reason": _l("someone else has the case: reassign it from its page, with a reason"),
     "workflow": _l("the case cannot be assigned in its current state"),
@@ -102,10 +104,25 @@ SAVED_VIEW_REFUSED = {
 }
 
 
+# What a bulk action did to one case: done, nothing to do (it already was so), or
+# refused; and the totals' words for each, per action, so each line is true of it.
+DONE, UNCHANGED, REFUSED = "done", "unchanged", "refused"
+TOTALS = {
+    "route": {DONE: _l("Routed: %(num)d"),
+              UNCHANGED: _l("Nothing to do, already where the rules send them: %(num)d"),
+              REFUSED: _l("Not routed: %(num)d")},
+    "assign": {DONE: _l("Assigned: %(num)d"),
+               UNCHANGED: _l("Nothing to do, already theirs: %(num)d"),
+               REFUSED: _l("Not assigned: %(num)d")},
+}  # fmt: skip
+# The queue's states as staff name them (the workflows' `staff` words).
+STATE_NAMES = {"submitted": _l("Submitted"), "triage": _l("In triage")}
+
+
 @dataclass(frozen=True)
 class Outcome:
     reference: str
-    done: bool
+    result: str  # DONE, UNCHANGED or REFUSED
     message: str
 
 
@@ -139,8 +156,9 @@ class QueueSorting(Sorting):
 
 
 @blueprint.get("")
-@requires(Permission.TRIAGE)
+@requires(Permission.SEE_QUEUE)
 def index() -> str:
+    """The queue; to those who may only read it (auditors), without its forms."""
     return _render_queue(request.args)
 
 
@@ -190,6 +208,8 @@ def _render_queue(
         # A page with a form's errors: its title starts "Error:" (templates/base.html).
         form=(bulk_form or save_form) if errors else None,
         may_assign=may(staff, Permission.ASSIGN),
+        may_triage=may(staff, Permission.TRIAGE),
+        status_text=status_text,
         clear_url=url_for("queue.index"),
     )
 
@@ -204,6 +224,7 @@ def _options(session: Session, filters: QueueFilters) -> dict[str, object]:
         "priority_names": _translated(PRIORITY_NAMES),
         "priority_tags": PRIORITY_TAGS,
         "area_names": _translated(AREA_NAMES),
+        "state_names": _translated(STATE_NAMES),
         "sla_names": _translated(SLA_NAMES),
         "sla_tags": SLA_TAGS,
     }
@@ -230,6 +251,7 @@ def _filter_groups(filters: QueueFilters, locale: str) -> list[dict[str, Any]]:
     priorities = choices(PRIORITY_NAMES, filters.priorities)
     channels = choices(CHANNEL_NAMES, filters.channels)
     return [
+        group("checkboxes", "state", _l("State"), choices(STATE_NAMES, filters.states)),
         group("checkboxes", "case_type", _l("Case type"), choices(types, filters.case_types)),
         group("radios", "sla", _l("Target date"), sla_items),
         group("checkboxes", "priority", _l("Priority"), priorities),
@@ -313,13 +335,15 @@ def bulk() -> str | Response:
         return _render_queue(back, bulk_form=form, selected=references, errors=problems)
     if chosen is not None:
         outcomes = [_assign_one(reference, staff, chosen) for reference in references]
-        title = _l("Assigning the selected cases")
+        title, action = _l("Assigning the selected cases"), "assign"
     else:
         outcomes = [_route_one(reference, staff) for reference in references]
-        title = _l("Routing the selected cases")
-    done = sum(outcome.done for outcome in outcomes)
+        title, action = _l("Routing the selected cases"), "route"
+    counts = {result: sum(o.result == result for o in outcomes) for result in TOTALS[action]}
+    totals = [str(words % {"num": counts[result]}) for result, words in TOTALS[action].items()
+              if counts[result]]  # fmt: skip
     return render_template("backoffice/queue/bulk_result.html", outcomes=outcomes, title=title,
-                           back=_queue_url_of(back), done=done)  # fmt: skip
+                           back=_queue_url_of(back), totals=totals)  # fmt: skip
 
 
 def _back_args(value: str | None) -> MultiDict[str, str]:
@@ -347,32 +371,35 @@ def _case_for(reference: str, staff: StaffUser) -> Case | None:
 def _assign_one(reference: str, staff: StaffUser, to_staff: StaffUser) -> Outcome:
     found = _case_for(reference, staff)
     if found is None:
-        return Outcome(reference[:40], False, str(ROUTE_REFUSED["not_found"]))
+        return Outcome(reference[:40], REFUSED, str(ROUTE_REFUSED["not_found"]))
     shown = found.reference
     try:
         with unit_of_work() as db:
             assignment.assign(db, case=found, to_staff=to_staff, actor=staff)
     except assignment.AssignmentRefused as refused:
-        return Outcome(shown, False, str(ASSIGN_REFUSED[refused.reason]))
-    return Outcome(shown, True, str(_l("assigned to %(name)s", name=to_staff.display_name)))
+        if refused.reason == "already_theirs":
+            message = _l("already assigned to %(name)s", name=to_staff.display_name)
+            return Outcome(shown, UNCHANGED, str(message))
+        return Outcome(shown, REFUSED, str(ASSIGN_REFUSED[refused.reason]))
+    message = _l("assigned to %(name)s", name=to_staff.display_name)
+    return Outcome(shown, DONE, str(message))
 
 
 def _route_one(reference: str, staff: StaffUser) -> Outcome:
     found = _case_for(reference, staff)
     if found is None:
-        return Outcome(reference[:40], False, str(ROUTE_REFUSED["not_found"]))
+        return Outcome(reference[:40], REFUSED, str(ROUTE_REFUSED["not_found"]))
     shown = found.reference
     try:
         with unit_of_work() as db:
-            route = routing.proposed_route(db, case=found)
-            if route is None:
-                return Outcome(shown, False, str(ROUTE_REFUSED["no_rule"]))
-            team_name = route.team.name
-            routing.route_case(db, case=found, actor=staff, route=route)
+            routed = queue_actions.route_from_queue(db, case=found, actor=staff)
     except routing.RoutingRefused as refused:
         message = ROUTE_REFUSED.get(refused.reason, _l("it could not be routed"))
-        return Outcome(shown, False, str(message))
-    return Outcome(shown, True, str(_l("routed to %(team)s", team=team_name)))
+        return Outcome(shown, REFUSED, str(message))
+    team = routed.team_names.get(str(get_locale() or DEFAULT_LOCALE)) or routed.team_name
+    if routed.is_unchanged:
+        return Outcome(shown, UNCHANGED, str(_l("already with %(team)s", team=team)))
+    return Outcome(shown, DONE, str(_l("routed to %(team)s", team=team)))
 
 
 # ------------------------------------------------------------------ saved views
@@ -430,7 +457,8 @@ def published() -> str | Response:
     teams = list(session.scalars(select(Team).order_by(Team.name, Team.id)))
     form = PublishViewForm()
     audiences = {f"role:{code}": name for code, name in ROLE_AUDIENCES.items()}
-    audiences |= {f"team:{team.id}": team.name for team in teams}
+    locale = str(get_locale() or DEFAULT_LOCALE)
+    audiences |= {f"team:{team.id}": team.label(locale) for team in teams}
     form.audience.choices = [SelectChoice("", _l("Select who sees it"))] + [
         SelectChoice(key, str(name)) for key, name in audiences.items()
     ]

@@ -20,6 +20,10 @@ blueprint = Blueprint("reassignment", __name__, url_prefix="/staff")
 REFUSED = {
     "same_person": _l("Select someone else: these are already their cases"),
     "cannot_work_cases": _l("Select someone who works cases"),
+    "excluded": _l(
+        "Select someone else: they decided or approved the decision that one of these "
+        "cases appeals against"
+    ),
     "no_reason": _l("Enter the reason"),
 }
 

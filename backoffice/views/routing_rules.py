@@ -1,5 +1,6 @@
-"""Routing rules, for administrators: the ordered list (the first match wins), adding,
-changing, moving and removing a rule, and each rule's history from the audit trail."""
+"""Routing rules: the ordered list (the first match wins) and each rule's history from the
+audit trail, read by supervisors and auditors; adding, changing, moving and removing a rule,
+for administrators."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ ACTIONS = {
 
 
 @blueprint.get("")
-@requires(Permission.CONFIGURE)
+@requires(Permission.SEE_ROUTING_RULES)
 def index() -> str:
     rules = routing.all_rules(db_session())
     return render_template(
@@ -140,7 +141,7 @@ def remove(rule_id: int) -> Response:
 
 
 @blueprint.get("/<int:rule_id>/history")
-@requires(Permission.CONFIGURE)
+@requires(Permission.SEE_ROUTING_RULES)
 def history(rule_id: int) -> str:
     session = db_session()
     if not 0 < rule_id < 2**31:
@@ -160,7 +161,7 @@ def history(rule_id: int) -> str:
         entries=entries,
         actor_name=lambda entry: names.get(int(entry.actor_id or 0), entry.actor_id or ""),
         action_name=lambda entry: str(ACTIONS.get(entry.action, entry.action)),
-        rows=_snapshot_rows,
+        rows=_snapshot_rows(),
     )
 
 
@@ -243,11 +244,10 @@ def _show(form: RoutingRuleForm, reason: str) -> None:
     form[name].errors = [str(message)]
 
 
-def _describer() -> Any:
-    """Words for a rule's conditions and actions, for the list."""
+def _condition_names() -> dict[str, Callable[[str], str]]:
+    """The names, in the reader's language, of the codes a rule's conditions hold."""
     locale = _locale()
     case_types = {d.code: d for d in load_case_types()}
-    policies = load_policies().policies
 
     def category(code: str) -> str:
         for definition in case_types.values():
@@ -255,54 +255,72 @@ def _describer() -> Any:
                 return definition.category_text(code, locale)
         return code
 
+    return {
+        "case_type": lambda c: case_types[c].label(locale) if c in case_types else c,
+        "category": category,
+        "area": lambda c: str(AREA_NAMES.get(c, c)),
+        "priority": _priority_name,
+    }
+
+
+def _priority_name(code: str) -> str:
+    known = {priority.value: priority for priority in CasePriority}
+    return str(PRIORITY_NAMES[known[code]]) if code in known else code
+
+
+def _conditions_in_words(conditions: Any, names: dict[str, Callable[[str], str]]) -> str:
+    if not isinstance(conditions, dict):
+        return ""
+    parts = []
+    for key in routing.LIST_CONDITIONS:
+        if isinstance(conditions.get(key), list) and conditions[key]:
+            parts.append(", ".join(names[key](str(value)) for value in conditions[key]))
+    answers = conditions.get("answers")
+    parts += [f"{q} = {v}" for q, v in (answers.items() if isinstance(answers, dict) else [])]
+    return "; ".join(parts)
+
+
+def _policy_name(code: str) -> str:
+    policy = load_policies().policies.get(code)
+    return policy.label(_locale()) if policy is not None else code
+
+
+def _describer() -> Any:
+    """Words for a rule's conditions and actions, for the list."""
+    names = _condition_names()
+
     def describe(rule: RoutingRule) -> dict[str, str]:
-        conditions = rule.conditions or {}
-        parts = []
-        names: dict[str, Callable[[str], str]] = {
-            "case_type": lambda c: case_types[c].label(locale) if c in case_types else c,
-            "category": category,
-            "area": lambda c: str(AREA_NAMES.get(c, c)),
-            "priority": lambda c: str(PRIORITY_NAMES[CasePriority(c)]),
-        }
-        for key in routing.LIST_CONDITIONS:
-            if conditions.get(key):
-                parts.append(", ".join(names[key](value) for value in conditions[key]))
-        parts += [f"{q} = {v}" for q, v in (conditions.get("answers") or {}).items()]
-        policy = policies[rule.sla_policy].label(locale) if rule.sla_policy in policies else ""
         return {
-            "conditions": "; ".join(parts),
-            "policy": policy or rule.sla_policy,
-            "priority": str(PRIORITY_NAMES[CasePriority(rule.priority)]) if rule.priority else "",
+            "conditions": _conditions_in_words(rule.conditions or {}, names),
+            "policy": _policy_name(rule.sla_policy),
+            "priority": _priority_name(rule.priority) if rule.priority else "",
         }
 
     return describe
 
 
-def _snapshot_rows(snapshot: object) -> list[tuple[str, str]]:
-    """A rule as the audit trail kept it, as label and text pairs."""
-    if not isinstance(snapshot, dict):
-        return []
-    conditions = snapshot.get("conditions") or {}
-    rows = [
-        (str(_l("Name")), str(snapshot.get("name", ""))),
-        (str(_l("Position")), str(snapshot.get("position", ""))),
-        (str(_l("Conditions")), _conditions_text(conditions) or str(_l("Any case"))),
-        (str(_l("Team")), str(snapshot.get("team") or "")),
-        (str(_l("SLA policy")), str(snapshot.get("sla_policy") or "")),
-        (str(_l("Priority to set")), str(snapshot.get("priority") or "—")),
-        (str(_l("In use")), str(_l("Yes")) if snapshot.get("is_active") else str(_l("No"))),
-    ]  # fmt: skip
+def _snapshot_rows() -> Callable[[object], list[tuple[str, str]]]:
+    """A rule as the audit trail kept it (codes), as label and text pairs in the reader's
+    language: the names of its case types, categories, areas, team, SLA policy and
+    priority as they are now (a team renamed reads by its name now)."""
+    names = _condition_names()
+    teams = {team.code: team.label(_locale()) for team in staff_service.teams(db_session())}
+
+    def rows(snapshot: object) -> list[tuple[str, str]]:
+        if not isinstance(snapshot, dict):
+            return []
+        conditions = snapshot.get("conditions") or {}
+        team, policy = str(snapshot.get("team") or ""), str(snapshot.get("sla_policy") or "")
+        priority = str(snapshot.get("priority") or "")
+        return [
+            (str(_l("Name")), str(snapshot.get("name", ""))),
+            (str(_l("Position")), str(snapshot.get("position", ""))),
+            (str(_l("Conditions")),
+             _conditions_in_words(conditions, names) or str(_l("Any case"))),
+            (str(_l("Team")), teams.get(team, team)),
+            (str(_l("SLA policy")), _policy_name(policy) if policy else ""),
+            (str(_l("Priority to set")), _priority_name(priority) if priority else "—"),
+            (str(_l("In use")), str(_l("Yes")) if snapshot.get("is_active") else str(_l("No"))),
+        ]  # fmt: skip
+
     return rows
-
-
-def _conditions_text(conditions: object) -> str:
-    """Stored conditions as the audit trail kept them: codes, as an administrator sets them."""
-    if not isinstance(conditions, dict):
-        return ""
-    parts = []
-    for key, value in conditions.items():
-        if isinstance(value, dict):
-            parts += [f"{question}={answer}" for question, answer in value.items()]
-        elif isinstance(value, list):
-            parts.append(f"{key}: {', '.join(str(v) for v in value)}")
-    return "; ".join(parts)

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from backoffice.auth import acting_staff, requires
 from backoffice.forms.sla import DAYS_MESSAGE, ClosureDayForm, ExtensionForm
-from backoffice.views.case_page import render_case_page
+from backoffice.views.case_page import back_to_section, render_case_page
 from shared import access
 from shared.models import Case
 from shared.permissions import Permission
@@ -56,7 +56,7 @@ def extend(reference: str) -> str | Response:
         form[name].errors = [str(message)]
         return render_case_page(found, extension=form)
     flash(_("The due date is extended."), "success")
-    return redirect(url_for("cases.case", reference=found.reference) + "#sla")
+    return back_to_section(found, "overview", "sla")
 
 
 @blueprint.route("/closure-days", methods=["GET", "POST"])

@@ -152,8 +152,8 @@ def _choices(form: InviteStaffForm | StaffDetailsForm) -> dict[str, Team]:
     """Fill in the form's choices; the teams by the value the form posts."""
     teams = {str(team.id): team for team in staff_service.teams(db_session())}
     form.roles.choices = [(code.value, str(label)) for code, label in ROLE_LABELS.items()]
-    form.team.choices = [("", _("No team")), *((key, team.name) for key, team in teams.items())]
     locale = _locale()
+    form.team.choices = [("", _("No team")), *((k, t.label(locale)) for k, t in teams.items())]
     form.skills.choices = [(d.code, d.label(locale)) for d in load_case_types()]
     return teams
 

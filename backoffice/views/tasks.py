@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from backoffice.auth import acting_staff, requires
 from backoffice.forms.tasks import DUE_IN_PAST, NO_LONGER_ASSIGNABLE, TaskForm
-from backoffice.views.case_page import render_case_page
+from backoffice.views.case_page import back_to_section, render_case_page
 from shared import access
 from shared.models import Case, StaffUser, Task
 from shared.permissions import Permission
@@ -53,7 +53,7 @@ def add(reference: str) -> str | Response:
         form[name].errors = [str(message)]
         return render_case_page(found, task=form)
     flash(str(ADDED), "success")
-    return redirect(url_for("cases.case", reference=found.reference) + "#tasks")
+    return back_to_section(found, "tasks")
 
 
 @blueprint.post("/<reference>/tasks/<int:task_id>/done")
@@ -85,7 +85,7 @@ def _change(reference: str, task_id: int, change: Callable[..., Task], done: obj
         flash(str(UNCHANGED[refused.reason]), "info")
     else:
         flash(str(done), "success")
-    return redirect(url_for("cases.case", reference=found.reference) + "#tasks")
+    return back_to_section(found, "tasks")
 
 
 def _case(reference: str) -> Case:

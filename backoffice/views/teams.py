@@ -18,7 +18,7 @@ blueprint = Blueprint("teams", __name__, url_prefix="/teams")
 
 
 @blueprint.get("")
-@requires(Permission.ASSIGN)
+@requires(Permission.SEE_TEAMS)
 def index() -> str | Response:
     teams = team_service.teams_visible_to(db_session(), staff=acting_staff())
     if len(teams) == 1:
@@ -27,7 +27,7 @@ def index() -> str | Response:
 
 
 @blueprint.get("/<key>")
-@requires(Permission.ASSIGN)
+@requires(Permission.SEE_TEAMS)
 def team(key: str) -> str:
     try:
         found = team_service.team_for(db_session(), staff=acting_staff(), key=key)

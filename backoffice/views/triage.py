@@ -13,14 +13,17 @@ from werkzeug.wrappers import Response
 from backoffice.auth import acting_staff, requires
 from backoffice.forms.triage import (
     ACCEPT,
+    NO_OVERRIDE_REASON,
     OTHER,
     PRIORITY_NAMES,
+    PROPOSAL_CHANGED,
     RISK_NAMES,
     SELECT_POLICY,
     SELECT_TEAM,
     DuplicateDecisionForm,
     TriageForm,
 )
+from backoffice.views.case_page import section_url
 from shared import access
 from shared.casetypes import case_type_definition
 from shared.models import Case, CasePriority, DuplicateState, RoutingRule, Team
@@ -43,6 +46,9 @@ PAST_TRIAGE = _l("This case is past triage, so nothing was saved.")
 CONFIRMED = _l("Confirmed: both records now go by client ID %(client_id)s.")
 REJECTED = _l("Rejected: the records stay apart.")
 ALREADY_DECIDED = _l("Someone has already decided this possible duplicate, so nothing changed.")
+PROPOSAL_OFFERED = _l(
+    "A routing rule matches what you chose. Check the route it proposes, then save the triage."
+)
 # Refusals of the services, shown next to the field they are about.
 FIELD_ERRORS = {
     "unknown_category": ("category", _l("Select the category")),
@@ -51,11 +57,8 @@ FIELD_ERRORS = {
     "no_risk_reason": ("risk_reason", _l("Enter why you chose this risk")),
     "risk_reason_too_long": ("risk_reason", _l("Enter 2000 characters or fewer")),
     "unknown_area": ("area", _l("Select the area")),
-    "proposal_changed": (
-        "route",
-        _l("The proposed route has changed with your choices. Check it, then send the form again"),
-    ),
-    "no_reason": ("override_reason", _l("Enter why you chose another route")),
+    "proposal_changed": ("route", PROPOSAL_CHANGED),
+    "no_reason": ("override_reason", NO_OVERRIDE_REASON),
     "reason_too_long": ("override_reason", _l("Enter 2000 characters or fewer")),
     "unknown_team": ("team", SELECT_TEAM),
     "unknown_policy": ("sla_policy", SELECT_POLICY),
@@ -69,7 +72,10 @@ def triage_page(reference: str) -> str | Response:
     if request.method == "GET":
         return _render(found, _offered(TriageForm(formdata=None, data=_current(found)), found))
     form = _offered(TriageForm(), found)
+    form.proposal = _preview(found, form)  # the route is validated with the rest
     if not form.validate_on_submit():
+        if form.proposal_offered:
+            flash(str(PROPOSAL_OFFERED), "info")
         return _render(found, form)
     try:
         with unit_of_work() as db:
@@ -80,10 +86,12 @@ def triage_page(reference: str) -> str | Response:
                 route=_route(form), override_reason=form.override_reason.data or "",
                 expected_version=form.expected_version.data or "",
             )  # fmt: skip
-    except (triage.TriageRefused, routing.RoutingRefused) as refused:
+    except triage.TriageRefused as refused:
+        return _refused(found, form, *refused.reasons)
+    except routing.RoutingRefused as refused:
         return _refused(found, form, refused.reason)
     flash(str(TRIAGED), "success")
-    return redirect(url_for("cases.case", reference=found.reference))
+    return redirect(section_url(found.reference, "overview"))
 
 
 @blueprint.post("/<reference>/duplicates/<int:duplicate_id>")
@@ -145,6 +153,7 @@ def _current(found: Case) -> dict[str, object]:
         "category": found.category,
         "priority": found.priority.value,
         "risk": found.risk.value if found.risk else None,
+        "risk_reason": found.risk_reason or "",
         "area": found.area,
         "route": ACCEPT if proposal else OTHER,
         "team": str(found.team_id or ""),
@@ -159,7 +168,7 @@ def _offered(form: TriageForm, found: Case) -> TriageForm:
         categories=[
             (code, definition.category_text(code, locale)) for code in definition.categories
         ],
-        teams=[(str(team.id), team.name) for team in staff_service.teams(db_session())],
+        teams=[(str(team.id), team.label(locale)) for team in staff_service.teams(db_session())],
         policies=[(code, p.label(locale)) for code, p in load_policies().policies.items()],
     )
 
@@ -187,15 +196,16 @@ def _as_id(value: object) -> int:
     return int(text) if text.isdigit() and 0 < len(text) < 10 else 0
 
 
-def _refused(found: Case, form: TriageForm, reason: str) -> str:
-    if reason == "stale":
+def _refused(found: Case, form: TriageForm, *reasons: str) -> str:
+    if "stale" in reasons:
         flash(str(STALE), "info")
         form.expected_version.data = triage.version_of(found)
-    elif reason in ("not_in_triage", "not_routable"):
+    elif {"not_in_triage", "not_routable"} & set(reasons):
         flash(str(PAST_TRIAGE), "info")
     else:
-        name, message = FIELD_ERRORS[reason]
-        form[name].errors = [str(message)]
+        for reason in reasons:
+            name, message = FIELD_ERRORS[reason]
+            form[name].errors = [*form[name].errors, str(message)]
     return _render(found, form)
 
 
@@ -244,7 +254,7 @@ def _render(
         "backoffice/triage/triage.html",
         case=found,
         case_type=definition,
-        status=workflow.status_text(found.state, locale),
+        status=workflow.staff_text(found.state, locale),
         may_triage=found.state in triage.TRIAGE_STATES,
         form=with_errors[0] if with_errors else None,
         triage_form=form,

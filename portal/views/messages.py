@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
@@ -156,7 +156,7 @@ def _render(case: Case, form: MessageReplyForm, *, closed: bool) -> str:
         form=form,
         closed=closed,
         conversation=[(m, files.get(m.id, [])) for m in conversation],
-        staff_name=case.team.name if case.team else _("Caseworker"),
+        staff_name=case.team.label(str(get_locale() or "en")) if case.team else _("Caseworker"),
         size_text=size_text,
         status_of=status_of,
         kinds=filetypes.labels(case_type.allowed_files),

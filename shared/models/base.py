@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,8 +42,26 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# A "now" set for code that replays the past (the demo's seed, shared/services/demo.py):
+# every timestamp the services write comes from utcnow(), so the events, audit entries,
+# notices and SLA dates of a case replayed at a past moment agree with each other.
+_replayed_now: ContextVar[datetime | None] = ContextVar("caseway_replayed_now", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _replayed_now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Within the block, utcnow() is `moment` (UTC-aware): for replaying the past only."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given; Caseway's clock is UTC-aware")
+    token = _replayed_now.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _replayed_now.reset(token)
 
 
 def enum_column(enum_class: type[enum.Enum]) -> Enum:

@@ -121,6 +121,8 @@ class Case(Base):
     # do (with the reason, on the history), and the area whose calendar the SLA follows.
     category: Mapped[str | None] = mapped_column(String(60))
     risk: Mapped[CaseRisk | None] = mapped_column(enum_column(CaseRisk))
+    # Kept on the case (not only in the audit) so a second triage starts from it.
+    risk_reason: Mapped[str | None] = mapped_column(Text)
     area: Mapped[str | None] = mapped_column(String(40))
     triaged_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -151,6 +153,10 @@ class Case(Base):
     events: Mapped[list[Event]] = relationship(
         back_populates="case", order_by="Event.occurred_at", cascade="all, delete-orphan"
     )
+    # Read only (set appealed_decision_id): what an appeal's summary names when shown.
+    appealed_decision: Mapped[Decision | None] = relationship(
+        foreign_keys=[appealed_decision_id], viewonly=True
+    )
 
 
 class Event(Base):
@@ -167,6 +173,10 @@ class Event(Base):
     actor_party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
     is_public: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str | None] = mapped_column(Text)
+    # What happened, as codes (team, SLA policy, category, area, priority...): the
+    # history composes the words when it is read, in the reader's language; `note` keeps
+    # only what a person wrote (a reason).
+    details: Mapped[dict[str, Any] | None]
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="events")
@@ -211,6 +221,8 @@ class Decision(Base):
     # Indexed for the team page's measures over a period (shared/services/team.py).
     decided_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     approved_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    case: Mapped[Case] = relationship(foreign_keys=[case_id], viewonly=True)
 
     @property
     def given_at(self) -> datetime:

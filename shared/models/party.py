@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.models.base import Base, enum_column, utcnow
 
@@ -42,6 +42,13 @@ class Party(Base):
     # Confirmed at triage to be the same person as another record: this one then goes by
     # that record's client id. Both keep their own cases and history; nothing is merged.
     linked_to_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"), index=True)
+    linked_to: Mapped[Party | None] = relationship(remote_side=[id])
+
+    @property
+    def client_id_in_use(self) -> str:
+        """The client id the person goes by: the linked (root) record's once confirmed as
+        one person (linked_to_id always names the root), else this record's own."""
+        return self.linked_to.client_id if self.linked_to is not None else self.client_id
 
     @property
     def display_name(self) -> str:
@@ -77,4 +84,7 @@ class PossibleDuplicate(Base):
     decided_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     decided_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(500))
+    # The task filing added so the case's list of things to do shows the check; deciding
+    # the pair marks it done.
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))
     found_at: Mapped[datetime] = mapped_column(default=utcnow)

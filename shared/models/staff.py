@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -32,8 +33,15 @@ class Team(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
+    # The name where a locale has none of its own in `names` ({"cy": "Trwyddedau"}):
+    # residents and staff read a team's name in their language, as case types' labels.
     name: Mapped[str] = mapped_column(String(120))
+    names: Mapped[dict[str, Any]] = mapped_column(default=dict)
     email: Mapped[str | None] = mapped_column(String(254))
+
+    def label(self, locale: str) -> str:
+        """The team's name in `locale`, else its default name."""
+        return str((self.names or {}).get(locale) or self.name)
 
 
 class Role(Base):

@@ -16,15 +16,19 @@ from typing import Any
 
 
 def readable(raw: bytes) -> str:
-    """An email as a person reads it: who, to whom, what about, and its text."""
+    """An email as a person reads it: who, to whom, what about, and its text; with the
+    address a reply goes to and the Message-ID it answers, so a reply by email can be
+    tried by hand (sent to the inbound SMTP service with In-Reply-To set to that id)."""
     message = message_from_bytes(raw, policy=policy.default)
     if not isinstance(message, EmailMessage):  # policy.default always makes one
         return raw.decode(errors="replace")
     body = message.get_body(preferencelist=("plain",))
     text = body.get_content() if body is not None else "(no plain-text part)"
+    reply_to = message["Reply-To"] or "(none: replies are not read)"
     rule = "-" * 72
     return (
         f"{rule}\nFrom: {message['From']}\nTo: {message['To']}\n"
+        f"Reply-To: {reply_to}\nMessage-ID: {message['Message-ID']}\n"
         f"Subject: {message['Subject']}\n\n{text.rstrip()}\n{rule}"
     )
 

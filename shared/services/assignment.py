@@ -24,7 +24,7 @@ REASON_MAX_LENGTH = 500
 class ReassignmentRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason  # same_person, cannot_work_cases, no_reason
+        self.reason = reason  # same_person, cannot_work_cases, excluded, no_reason
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,11 @@ def reassign_open_cases(
     session: Session, *, from_staff: StaffUser, to_staff: StaffUser, actor: StaffUser, reason: str
 ) -> Reassigned:
     """Hand every open case of `from_staff` to `to_staff`. The cases are locked while they
-    move, so a case reassigned or closed meanwhile by someone else is not moved twice."""
+    move, so a case reassigned or closed meanwhile by someone else is not moved twice.
+    Refused (`excluded`), moving nothing, when a case's workflow keeps `to_staff` from it
+    (an appeal against a decision they made or approved)."""
+    from shared.services.cases import excluded_from_assignment
+
     reason = reason.strip()
     if not reason:
         raise ReassignmentRefused("no_reason")
@@ -75,7 +79,10 @@ def reassign_open_cases(
         .with_for_update()
     )
     moved: list[str] = []
-    for case in session.scalars(query):
+    handed = list(session.scalars(query))
+    if any(excluded_from_assignment(session, case=case, person=to_staff) for case in handed):
+        raise ReassignmentRefused("excluded")
+    for case in handed:
         case.assignee_id = to_staff.id
         # The new person's team, so the case shows in their team's lists too.
         if to_staff.team_id is not None:
@@ -100,51 +107,69 @@ def _history(session: Session, case: Case, *, actor: StaffUser, note: str) -> No
 # Who a case may go to (decided for issue 16): an active member of staff who works cases;
 # in the case's team when it has one; and, when their staff record lists skills, one who
 # has the case's type among them (no skills listed: they work every type, as before
-# skills existed). Least-loaded is stricter: only people who list the type.
+# skills existed). Least-loaded is stricter: only people who list the type. And never
+# someone the case's workflow excludes (`assignment.excludes`: on an appeal, whoever
+# decided or approved the decision it challenges), however they are chosen.
 
 
 class AssignmentRefused(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
-        # not_allowed, case_closed, cannot_work_cases, other_team, no_skill,
-        # already_theirs, no_reason, workflow, no_team, nobody_fits
+        # not_allowed, case_closed, cannot_work_cases, other_team, no_skill, excluded
+        # (detail: the workflow's exclusion), already_theirs, no_reason, workflow,
+        # no_team, nobody_fits, only_one_has_it, all_excluded
         self.reason = reason
         self.detail = detail
 
 
 ASSIGNMENT_REFUSALS = (
-    "not_allowed", "case_closed", "cannot_work_cases", "other_team", "no_skill",
-    "already_theirs", "no_reason", "workflow", "no_team", "nobody_fits",
+    "not_allowed", "case_closed", "cannot_work_cases", "other_team", "no_skill", "excluded",
+    "already_theirs", "no_reason", "workflow", "no_team", "nobody_fits", "only_one_has_it",
+    "all_excluded",
 )  # fmt: skip
 
 
-def may_be_assigned(case: Case, member: StaffUser) -> str | None:
+def may_be_assigned(session: Session, case: Case, member: StaffUser) -> str | None:
     """Why `member` may not take `case` (a refusal reason), or None when they may."""
+    from shared.services.cases import excluded_from_assignment
+
     if not member.is_active or not may_take_cases(member):
         return "cannot_work_cases"
     if case.team_id is not None and member.team_id != case.team_id:
         return "other_team"
     if member.skills and case.case_type.code not in member.skills:
         return "no_skill"
+    if excluded_from_assignment(session, case=case, person=member) is not None:
+        return "excluded"
     return None
 
 
-def may_assign_to_self(case: Case, staff: StaffUser) -> bool:
+def may_assign_to_self(session: Session, case: Case, staff: StaffUser) -> bool:
     """Whether "Assign to me" is offered: they work cases, may see it and take it, and it
     is not theirs already."""
+    return why_not_to_self(session, case, staff) is None
+
+
+def why_not_to_self(session: Session, case: Case, staff: StaffUser) -> str | None:
+    """Why the case page offers this person no "Assign to me" (a refusal reason, or
+    `not_visible`), or None when it does: what My work says of each case it lists."""
     from shared.access import may_see_case
     from shared.services.cases import open_transitions
 
+    if case.state in OPEN_CASE_EXCLUDED_STATES:
+        return "case_closed"
+    if case.assignee_id == staff.id:
+        return "already_theirs"
+    if not may_see_case(staff, case):
+        return "not_visible"
+    refused = may_be_assigned(session, case, staff)
+    if refused is not None:
+        return refused
     steps = _steps_to_assigned(case.state)
     # A case still in triage moves on through its workflow, which names whose role may.
-    workflow_allows = not steps or steps[0] in {t.name for t in open_transitions(case, staff)}
-    return (
-        case.state not in OPEN_CASE_EXCLUDED_STATES
-        and case.assignee_id != staff.id
-        and workflow_allows
-        and may_see_case(staff, case)
-        and may_be_assigned(case, staff) is None
-    )
+    if steps and steps[0] not in {t.name for t in open_transitions(case, staff)}:
+        return "workflow"
+    return None
 
 
 def assign(
@@ -155,7 +180,7 @@ def assign(
     else needs a reason. A case still being triaged moves on to "assigned" through its
     workflow (which decides whose role may). Done under the case's row lock, so of two
     people assigning at once, the second sees the first's choice."""
-    from shared.services.cases import TransitionRefused, transition
+    from shared.services.cases import TransitionRefused, excluded_from_assignment, transition
 
     reason = reason.strip()
     to_self = actor.id == to_staff.id
@@ -165,9 +190,10 @@ def assign(
     session.refresh(case, with_for_update=True)
     if case.state in OPEN_CASE_EXCLUDED_STATES:
         raise AssignmentRefused("case_closed")
-    refused = may_be_assigned(case, to_staff)
+    refused = may_be_assigned(session, case, to_staff)
     if refused is not None:
-        raise AssignmentRefused(refused)
+        barred = excluded_from_assignment(session, case=case, person=to_staff)
+        raise AssignmentRefused(refused, barred if refused == "excluded" and barred else "")
     if case.assignee_id == to_staff.id:
         raise AssignmentRefused("already_theirs")
     previous = case.assignee_id
@@ -217,8 +243,9 @@ def assign_to_team(
     before = case.team_id
     case.team_id = team.id
     case.assignee_id = None
+    # The team by its code: the history names it in the reader's language when shown.
     session.add(Event(case=case, kind="assigned_to_team", actor_staff_id=actor.id,
-                      note=team.name + (f": {reason}" if reason else ""),
+                      note=reason or None, details={"team": team.code},
                       is_public=False))  # fmt: skip
     audit.record(session, actor=actor, action="case.assigned_to_team", object_kind="case",
                  object_id=case.reference,
@@ -241,7 +268,15 @@ def open_case_counts(session: Session, member_ids: list[int]) -> dict[int, int]:
 
 def least_loaded_candidates(session: Session, *, case: Case) -> list[StaffUser]:
     """Who least-loaded assignment picks from, the least loaded first (ties by name, id):
-    active caseworkers of the case's team who list its type among their skills."""
+    active caseworkers of the case's team who list its type among their skills, and whom
+    its workflow does not exclude."""
+    from shared.services.cases import excluded_from_assignment
+
+    return [m for m in _who_work_the_type(session, case)
+            if excluded_from_assignment(session, case=case, person=m) is None]  # fmt: skip
+
+
+def _who_work_the_type(session: Session, case: Case) -> list[StaffUser]:
     if case.team_id is None:
         return []
     query = select(StaffUser).where(StaffUser.is_active.is_(True),
@@ -256,17 +291,26 @@ def assign_least_loaded(
     session: Session, *, case: Case, actor: StaffUser, reason: str = ""
 ) -> StaffUser:
     """A supervisor's "assign to the least-loaded caseworker in the team who works this
-    case type": the chosen person (refused with `no_team` or `nobody_fits`)."""
+    case type": the chosen person. Refused with `no_team`, or with what is true of the
+    team when nobody is left to choose: nobody works the type (`nobody_fits`), the only
+    one who does has it already (`only_one_has_it`), or the others who do are excluded
+    by the workflow (`all_excluded`)."""
     if not may(actor, Permission.ASSIGN):
         raise AssignmentRefused("not_allowed")
     session.flush()  # a refresh would drop changes not yet written
     session.refresh(case, with_for_update=True)
     if case.team_id is None:
         raise AssignmentRefused("no_team")
-    candidates = [m for m in least_loaded_candidates(session, case=case)
-                  if m.id != case.assignee_id]  # fmt: skip
+    from shared.services.cases import excluded_from_assignment
+
+    everyone = _who_work_the_type(session, case)
+    others = [m for m in everyone if m.id != case.assignee_id]
+    candidates = [m for m in others
+                  if excluded_from_assignment(session, case=case, person=m) is None]  # fmt: skip
     if not candidates:
-        raise AssignmentRefused("nobody_fits")
+        if others:
+            raise AssignmentRefused("all_excluded")
+        raise AssignmentRefused("only_one_has_it" if everyone else "nobody_fits")
     assign(session, case=case, to_staff=candidates[0], actor=actor, reason=reason)
     return candidates[0]
 
@@ -320,4 +364,17 @@ def assignable_people(session: Session, *, case: Case) -> list[StaffUser]:
     if case.team_id is not None:
         query = query.where(StaffUser.team_id == case.team_id)
     people = session.scalars(query.order_by(StaffUser.display_name, StaffUser.id))
-    return [m for m in people if may_be_assigned(case, m) is None]
+    return [m for m in people if may_be_assigned(session, case, m) is None]
+
+
+def excluded_people(session: Session, *, case: Case) -> list[tuple[StaffUser, str]]:
+    """Who the case's workflow keeps from being given it, with the exclusion that applies
+    to each, by name: the named-person form leaves them out and says why."""
+    from shared.services.cases import excluded_from_assignment
+
+    query = select(StaffUser).where(StaffUser.is_active.is_(True))
+    if case.team_id is not None:
+        query = query.where(StaffUser.team_id == case.team_id)
+    people = session.scalars(query.order_by(StaffUser.display_name, StaffUser.id))
+    found = [(m, excluded_from_assignment(session, case=case, person=m)) for m in people]
+    return [(m, barred) for m, barred in found if barred is not None and may_take_cases(m)]

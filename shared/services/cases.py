@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from shared.models import Case, CaseType, Event, Party, RoleCode, StaffUser, Team
+from shared.models import Case, CaseType, Decision, Event, Party, RoleCode, StaffUser, Team
 from shared.models.base import utcnow
+from shared.models.case import FINISHED_STATES
 from shared.notices.kinds import STAFF_KINDS, NoticeKind
 from shared.references import new_reference
 from shared.services import audit, notices, sla
@@ -88,11 +90,52 @@ def open_case(
 class TransitionRefused(Exception):
     """A transition the case's workflow does not allow now, for this person or as asked."""
 
-    def __init__(self, reason: str, transition: str) -> None:
-        super().__init__(f"{transition}: {reason}")
-        # unknown, stale, not_from_this_state, not_your_role, missing_reason
+    def __init__(self, reason: str, transition: str, detail: str = "") -> None:
+        super().__init__(f"{transition}: {reason}" + (f" ({detail})" if detail else ""))
+        # unknown, stale, not_from_this_state, not_your_role, excluded, missing_reason,
+        # needs_message
         self.reason = reason
         self.transition = transition
+        self.detail = detail  # excluded: the workflow's exclusion that applies
+
+
+# Who each of the workflows' exclusions (shared/workflow EXCLUSIONS) picks out: the member
+# of staff it names on the decision an appeal challenges.
+EXCLUDED_PEOPLE: dict[str, Callable[[Decision], int | None]] = {
+    "decided_appealed_decision": lambda decision: decision.decided_by_id,
+    "approved_appealed_decision": lambda decision: decision.approved_by_id,
+}
+
+
+def exclusion(
+    session: Session, *, case: Case, person: StaffUser | Party | None, excludes: frozenset[str]
+) -> str | None:
+    """Which of `excludes` keeps `person` away from the case (the first, by name), or None."""
+    if not excludes or not isinstance(person, StaffUser) or case.appealed_decision_id is None:
+        return None
+    challenged = session.get(Decision, case.appealed_decision_id)
+    if challenged is None:
+        return None
+    return next((name for name in sorted(excludes)
+                 if EXCLUDED_PEOPLE[name](challenged) == person.id), None)  # fmt: skip
+
+
+def excluded_from(
+    session: Session, *, case: Case, person: StaffUser | Party | None, name: str
+) -> str | None:
+    """Why the workflow keeps `person` from its transition `name` on this case, whatever
+    their role (an exclusion's name), or None."""
+    workflow = workflow_for(case.case_type.code, case.workflow_version)
+    step = workflow.transitions.get(name)
+    if step is None:
+        return None
+    return exclusion(session, case=case, person=person, excludes=step.excludes)
+
+
+def excluded_from_assignment(session: Session, *, case: Case, person: StaffUser) -> str | None:
+    """Why the workflow says `person` may not be given the case (an exclusion), or None."""
+    workflow = workflow_for(case.case_type.code, case.workflow_version)
+    return exclusion(session, case=case, person=person, excludes=workflow.assignment_excludes)
 
 
 def roles_of(case: Case, actor: StaffUser | Party | None) -> frozenset[str]:
@@ -107,9 +150,20 @@ def roles_of(case: Case, actor: StaffUser | Party | None) -> frozenset[str]:
 
 
 def open_transitions(case: Case, actor: StaffUser | Party | None) -> list[Transition]:
-    """What this person may do to the case now, in the workflow's order."""
+    """What this person may do to the case now, in the workflow's order: by their role,
+    less the steps its `excludes` keep them from (so no page offers what `transition`
+    would refuse)."""
     workflow = workflow_for(case.case_type.code, case.workflow_version)
-    return workflow.open_to(case.state, roles_of(case, actor))
+    by_role = workflow.open_to(case.state, roles_of(case, actor))
+    # The case's own session: its callers (pages, lists) hold the case, not a session.
+    session = object_session(case)
+    if session is None or not any(step.excludes for step in by_role):
+        return by_role
+    return [
+        step
+        for step in by_role
+        if exclusion(session, case=case, person=actor, excludes=step.excludes) is None
+    ]
 
 
 def transition(
@@ -121,12 +175,13 @@ def transition(
     reason: str = "",
     expected_state: str | None = None,
     details: dict[str, Any] | None = None,
+    with_message: bool = False,
 ) -> Event:
     """The only way a case changes state: checked against the case's own workflow (the
-    state, the person's role, what they must give), then the Event, the AuditEvent and
-    the transition's notice, in the caller's transaction. `expected_state` is the state
-    the person saw: if the case moved since (another person, a second click), nothing
-    is written."""
+    state, the person's role, whom it excludes, what they must give), then the Event,
+    the AuditEvent and the transition's notice, in the caller's transaction.
+    `expected_state` is the state the person saw: if the case moved since (another
+    person, a second click), nothing is written."""
     session.refresh(case, with_for_update=True)  # one transition at a time per case
     workflow = workflow_for(case.case_type.code, case.workflow_version)
     step = workflow.transitions.get(name)
@@ -138,8 +193,15 @@ def transition(
         raise TransitionRefused("not_from_this_state", name)
     if not step.roles & roles_of(case, actor):
         raise TransitionRefused("not_your_role", name)
+    barred = exclusion(session, case=case, person=actor, excludes=step.excludes)
+    if barred is not None:
+        raise TransitionRefused("excluded", name, barred)
     if "reason" in step.requires and not reason.strip():
         raise TransitionRefused("missing_reason", name)
+    if "message" in step.requires and not with_message:
+        # Taken only by the message that tells the resident (`with_message`, from
+        # shared/services/messages.py): never a bare move they hear nothing of.
+        raise TransitionRefused("needs_message", name)
     event = _move(session, case=case, to_state=step.to, actor=actor, kind=name,
                   note=reason.strip() or None, is_public=step.public, details=details)  # fmt: skip
     if step.notice is not None:
@@ -175,6 +237,9 @@ def _move(
     sla.clock_state_changed(session, case=case, from_state=from_state, to_state=to_state)
     if to_state in ENDED:
         case.closed_at = utcnow()
+    if to_state in FINISHED_STATES:
+        # The decision (or the close) is the answer: the inbox stops listing the case.
+        case.awaiting_reply_since = None
     event = Event(
         case=case,
         kind=kind,

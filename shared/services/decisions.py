@@ -7,15 +7,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from shared.access import may_see_case
 from shared.casetypes import case_type_definition
-from shared.models import Case, Decision, StaffUser
+from shared.models import Case, Decision, StaffUser, Task, TaskState
 from shared.models.base import utcnow
+from shared.permissions import Permission, may
 from shared.services import cases
+from shared.workflow import workflow_for
 
 # States in which the case's latest decision stands and the resident may read it.
 DECIDED_STATES = frozenset({"decided", "closed"})
+# Where a decision waits for approval in every shipped workflow (a list's first filter;
+# awaits_approval asks each case's own workflow).
+APPROVAL_STATES = ("decision_pending",)
 
 
 class UnknownDecision(ValueError):
@@ -123,3 +129,60 @@ def appeal_window(case: Case, decision: Decision, *, today: date | None = None) 
         return AppealWindow(is_open=False, closes_on=None)
     closes_on = decision.given_at.date() + timedelta(days=days)
     return AppealWindow(is_open=(today or date.today()) <= closes_on, closes_on=closes_on)
+
+
+def open_tasks(session: Session, case: Case) -> list[Task]:
+    """The case's tasks still open, oldest first: a decision recorded while they are is
+    recorded (nothing is blocked), but the decision section warns with them."""
+    query = select(Task).where(Task.case_id == case.id, Task.state == TaskState.OPEN)
+    return list(session.scalars(query.order_by(Task.created_at, Task.id)))
+
+
+def awaits_approval(case: Case) -> bool:
+    """The case's latest decision waits for a second person (its workflow's approval)."""
+    workflow = workflow_for(case.case_type.code, case.workflow_version)
+    approval = workflow.transitions.get("approve_decision")
+    return approval is not None and case.state in approval.from_states
+
+
+def stuck_for_approval(session: Session, waiting: Sequence[Case]) -> set[int]:
+    """The ids of those of these cases whose decision waits for approval that nobody but
+    the person who made it could give: no other active member of staff who approves,
+    sees the case, has a role the approval step names and is not excluded from it (on
+    an appeal: who decided or approved the decision it challenges). Nothing shows such a
+    case as stuck otherwise: the lists flag it (My work, the team page)."""
+    pending = [case for case in waiting if awaits_approval(case)]
+    if not pending:
+        return set()
+    latest: dict[int, Decision] = {}
+    query = select(Decision).where(Decision.case_id.in_([case.id for case in pending]))
+    for decision in session.scalars(query.order_by(Decision.decided_at, Decision.id)):
+        latest[decision.case_id] = decision  # the last one of each case wins
+    approvers = [
+        person
+        for person in session.scalars(
+            select(StaffUser)
+            .where(StaffUser.is_active.is_(True))
+            .options(selectinload(StaffUser.roles))  # may() and may_see_case read them
+        )
+        if may(person, Permission.APPROVE)
+    ]
+    return {
+        case.id
+        for case in pending
+        if case.id in latest
+        and not _someone_else_approves(session, case, latest[case.id], approvers)
+    }
+
+
+def _someone_else_approves(
+    session: Session, case: Case, decision: Decision, approvers: list[StaffUser]
+) -> bool:
+    step = workflow_for(case.case_type.code, case.workflow_version).transitions["approve_decision"]
+    return any(
+        person.id != decision.decided_by_id
+        and step.roles & cases.roles_of(case, person)
+        and may_see_case(person, case)
+        and cases.exclusion(session, case=case, person=person, excludes=step.excludes) is None
+        for person in approvers
+    )

@@ -1,107 +1,101 @@
-"""Demo data for trying Caseway on one machine: idempotent, never for production."""
+"""Demo data for trying Caseway on one machine: idempotent, never for production.
+
+The office: three teams with their names in English and Welsh, two supervisors, clerks
+and caseworkers in every team (each caseworker listing the case types they work, so
+least-loaded assignment has someone to pick), routing rules, and a few hundred cases
+over the past weeks in every state of their workflows (shared/services/demo_office.py).
+Everything goes through the services the apps use, so the history, audit trail and SLA
+dates agree; only the clock is set back (shared.models.base.clock_at) for each step.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.casetypes import load_case_types
-from shared.models import Case, CaseType, Party, RoleCode, StaffUser, Team
-from shared.services import cases, decisions, parties, staff
+from shared.models import Case, CaseType, Party, RoleCode, RoutingRule, StaffUser, Team
+from shared.security import hash_password
+from shared.services import routing, staff
+from shared.services.demo_office import CASE_COUNT, DEMO_CITIZEN_EMAIL, seed_cases
+
+__all__ = ["DEMO_CITIZEN_EMAIL", "DEMO_PASSWORD", "seed"]
 
 DEMO_PASSWORD = "caseway-demo"  # noqa: S105 - printed to the person running the demo
-DEMO_CITIZEN_EMAIL = "sam.citizen@example.org"
 
+# Team code -> its name per locale (English is the default, `Team.name`).
 TEAMS = {
-    "intake": "Intake",
-    "permits": "Permits and licences",
-    "complaints": "Customer complaints",
+    "intake": {"en": "Intake", "cy": "Derbyn achosion"},
+    "permits": {"en": "Permits and licences", "cy": "Trwyddedau a hawlenni"},
+    "complaints": {"en": "Customer complaints", "cy": "Cwynion cwsmeriaid"},
 }
-STAFF = {
-    RoleCode.INTAKE_CLERK: ("clerk@caseway.example", "Imani Clerk", "intake"),
-    RoleCode.CASEWORKER: ("caseworker@caseway.example", "Carlos Worker", "permits"),
-    RoleCode.SUPERVISOR: ("supervisor@caseway.example", "Sofia Supervisor", "permits"),
-    RoleCode.AUDITOR: ("auditor@caseway.example", "Arun Auditor", None),
-    RoleCode.ADMINISTRATOR: ("admin@caseway.example", "Ada Administrator", None),
-}
-# (case type, summary, the workflow transitions it has been through, team)
-CASES = [
-    ("application", "Resident parking permit for Elm Street", [], None),
-    ("application", "Blue badge renewal", ["start_triage", "assign"], "permits"),
-    (
-        "complaint",
-        "Missed bin collection three weeks running",
-        ["start_triage", "assign", "start_work"],
-        "complaints",
-    ),
-    (
-        "application",
-        "Street party road closure",
-        ["start_triage", "assign", "start_work", "decide", "approve_decision"],
-        "permits",
-    ),
-]
-# Who takes each transition in the demo's story.
-TAKEN_BY = {
-    "start_triage": RoleCode.INTAKE_CLERK,
-    "assign": RoleCode.INTAKE_CLERK,
-    "start_work": RoleCode.CASEWORKER,
-    "decide": RoleCode.CASEWORKER,
-    "approve_decision": RoleCode.SUPERVISOR,
-}
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    email: str
+    name: str
+    role: RoleCode
+    team: str | None
+    skills: tuple[str, ...] = ()  # case types for least-loaded assignment
+
+
+# The first of each role is the one the sign-in list shows for it.
+STAFF = (
+    DemoStaff("clerk@caseway.example", "Imani Clerk", RoleCode.INTAKE_CLERK, "intake"),
+    DemoStaff("clerk2@caseway.example", "Megan Clerk", RoleCode.INTAKE_CLERK, "intake"),
+    DemoStaff("caseworker@caseway.example", "Carlos Worker", RoleCode.CASEWORKER, "permits",
+              ("application", "appeal")),
+    DemoStaff("caseworker2@caseway.example", "Priya Worker", RoleCode.CASEWORKER, "permits",
+              ("application", "appeal")),
+    DemoStaff("caseworker3@caseway.example", "Dewi Worker", RoleCode.CASEWORKER, "complaints",
+              ("complaint",)),
+    DemoStaff("caseworker4@caseway.example", "Lowri Worker", RoleCode.CASEWORKER, "complaints",
+              ("complaint",)),
+    DemoStaff("supervisor@caseway.example", "Sofia Supervisor", RoleCode.SUPERVISOR, "permits"),
+    DemoStaff("supervisor2@caseway.example", "Siôn Supervisor", RoleCode.SUPERVISOR,
+              "complaints"),
+    DemoStaff("auditor@caseway.example", "Arun Auditor", RoleCode.AUDITOR, None),
+    DemoStaff("admin@caseway.example", "Ada Administrator", RoleCode.ADMINISTRATOR, None),
+)  # fmt: skip
+
+# (name, conditions, team, SLA policy, priority): tried in this order, first match wins.
+RULES = (
+    ("Complaints about staff", {"case_type": ["complaint"], "category": ["staff_conduct"]},
+     "complaints", "fast_track", "high"),
+    ("Complaints", {"case_type": ["complaint"]}, "complaints", "standard", None),
+    ("Blue Badge applications", {"case_type": ["application"], "category": ["blue_badge"]},
+     "permits", "fast_track", None),
+    ("Applications", {"case_type": ["application"]}, "permits", "standard", None),
+    ("Appeals", {"case_type": ["appeal"]}, "permits", "standard", None),
+)  # fmt: skip
 
 
 @dataclass
 class SeedSummary:
     cases_created: int = 0
     cases_total: int = 0
-    staff: dict[str, str] = field(default_factory=dict)
+    # (role, email, team code) of each demo member of staff, in STAFF's order.
+    staff: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 def seed(session: Session) -> SeedSummary:
     types = _case_types(session)
     teams = _teams(session)
-    summary = SeedSummary(staff=_staff(session, teams))
+    people = _staff(session, teams)
+    _rules(session, teams, admin=people["admin@caseway.example"])
+    summary = SeedSummary(staff=[(s.role.value, s.email, s.team) for s in STAFF])
     if _citizen(session) is None:
-        citizen = parties.register_person(
-            session,
-            given_name="Sam",
-            family_name="Citizen",
-            email=DEMO_CITIZEN_EMAIL,
-            date_of_birth=date(1984, 3, 14),
-            is_email_verified=True,
-        )
-        people = {
-            role: session.scalars(select(StaffUser).where(StaffUser.email == STAFF[role][0])).one()
-            for role in set(TAKEN_BY.values())
-        }
-        for type_code, summary_text, steps, team_code in CASES:
-            case = cases.open_case(
-                session,
-                case_type=types[type_code],
-                applicant=citizen,
-                summary=summary_text,
-                answers={},
-                team=teams.get(team_code or ""),
-            )
-            for step in steps:
-                actor = people[TAKEN_BY[step]]
-                if step == "decide":
-                    decisions.record_decision(
-                        session, case=case, outcome="approved", decided_by=actor,
-                        reason_codes=["meets_criteria"],
-                        explanation="The road closure is approved for the date you asked for.",
-                    )  # fmt: skip
-                elif step == "approve_decision":
-                    decisions.approve_decision(session, case=case, approver=actor)
-                else:
-                    cases.transition(session, case=case, name=step, actor=actor)
-            summary.cases_created += 1
+        summary.cases_created = seed_cases(session, types=types, people=people)
     summary.cases_total = session.scalar(select(func.count(Case.id))) or 0
     return summary
+
+
+def expected_case_count() -> int:
+    """The cases a first seed creates."""
+    return CASE_COUNT
 
 
 def _case_types(session: Session) -> dict[str, CaseType]:
@@ -122,27 +116,46 @@ def _case_types(session: Session) -> dict[str, CaseType]:
 
 def _teams(session: Session) -> dict[str, Team]:
     found = {t.code: t for t in session.scalars(select(Team))}
-    for code, name in TEAMS.items():
+    for code, names in TEAMS.items():
         if code not in found:
-            found[code] = Team(code=code, name=name)
+            found[code] = Team(code=code, name=names["en"], names={})
             session.add(found[code])
+        if not found[code].names:  # a demo seeded before teams had names per locale
+            found[code].names = {k: v for k, v in names.items() if k != "en"}
     session.flush()
     return found
 
 
-def _staff(session: Session, teams: dict[str, Team]) -> dict[str, str]:
-    existing = set(session.scalars(select(StaffUser.email)))
-    for role, (email, name, team_code) in STAFF.items():
-        if email not in existing:
-            staff.create_staff_user(
+def _staff(session: Session, teams: dict[str, Team]) -> dict[str, StaffUser]:
+    existing = {user.email: user for user in session.scalars(select(StaffUser))}
+    password_hash = None
+    for member in STAFF:
+        user = existing.get(member.email)
+        if user is None:
+            password_hash = password_hash or hash_password(DEMO_PASSWORD)
+            user = staff.create_staff_user(
                 session,
-                email=email,
-                display_name=name,
+                email=member.email,
+                display_name=member.name,
                 password=DEMO_PASSWORD,
-                roles=[role],
-                team=teams.get(team_code or ""),
+                password_hash=password_hash,
+                roles=[member.role],
+                team=teams.get(member.team or ""),
             )
-    return {role.value: email for role, (email, _, _) in STAFF.items()}
+            existing[member.email] = user
+        if member.skills and not user.skills:  # a demo seeded before skills were given
+            user.skills = list(member.skills)
+    session.flush()
+    return {member.email: existing[member.email] for member in STAFF}
+
+
+def _rules(session: Session, teams: dict[str, Team], *, admin: StaffUser) -> None:
+    if session.scalar(select(func.count(RoutingRule.id))):
+        return  # the administrator's own rules (or the demo's, already added)
+    for name, conditions, team, policy, priority in RULES:
+        fields = routing.RuleFields(name=name, conditions=conditions, team_id=teams[team].id,
+                                    sla_policy=policy, priority=priority)  # fmt: skip
+        routing.add_rule(session, actor=admin, fields=fields)
 
 
 def _citizen(session: Session) -> Party | None:

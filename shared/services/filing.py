@@ -12,10 +12,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared.casetypes.forms import FormDefinition
+from shared.casetypes.forms import FormDefinition, form_for
 from shared.models import (
     Case,
     CaseType,
@@ -155,10 +156,42 @@ def _submit_appeal(
 
 
 def summary_of(definition: FormDefinition, draft: Draft) -> str:
-    """The one-line summary staff see: the summary question's answer, in English."""
+    """The one-line summary kept on the case (Case.summary): the summary question's
+    answer, in English. Pages compose it again in the reader's language (summary_in);
+    this is what they fall back to, and what older cases have."""
     answer = draft.answers.get(definition.summary_field)
     label = definition.text(f"{definition.summary_field}.option.{answer}", "en")
     return (label or str(answer or ""))[:200]
+
+
+def summary_in(case: Case, locale: str) -> str:
+    """The case's one-line summary in `locale`, composed from the answer it is made of
+    (the answer's code for a choice, kept in Case.answers), so a Welsh complaint reads
+    "Aelod o staff" in Welsh and "A member of staff" in English. A case whose form no
+    longer offers its answer, or that has none (older cases, free text given by staff),
+    keeps the words stored when it was filed. An appeal names the case it challenges,
+    in the language of the current request (the prefix is the back office's text)."""
+    try:
+        definition = form_for(case.case_type.code)
+    except KeyError:
+        return case.summary
+    answer = (case.answers or {}).get(definition.summary_field)
+    if not isinstance(answer, str) or not answer.strip():
+        return case.summary
+    question = next((q for page in definition.pages for q in page.fields
+                     if q.name == definition.summary_field), None)  # fmt: skip
+    if question is not None and question.options:
+        if answer not in question.options:
+            return case.summary
+        text = definition.text(f"{definition.summary_field}.option.{answer}", locale)
+    else:
+        text = answer  # the resident's own words (an appeal's grounds)
+    appealed = case.appealed_decision
+    if appealed is None:
+        return text[:200]
+    composed: str = gettext("Appeal against %(reference)s: %(summary)s",
+                            reference=appealed.case.reference, summary=text)  # fmt: skip
+    return composed[:200]
 
 
 # Where the contact answers of every form are kept on the Party record ("question.part" for
@@ -224,13 +257,15 @@ def _flag_possible_duplicates(session: Session, *, case: Case, applicant: Party)
     for other in lookalikes:
         if (other.linked_to_id or other.id) == root or other.id in different:
             continue
-        session.add(PossibleDuplicate(case_id=case.id, party_id=applicant.id,
-                                      other_party_id=other.id))  # fmt: skip
-        session.add(Task(
+        task = Task(
             case_id=case.id,
             title=(f"Possible duplicate: {applicant.client_id} has the same name and date of "
                    f"birth as {other.client_id}. Check before linking them."),
-        ))  # fmt: skip
+        )  # fmt: skip
+        session.add(task)
+        session.flush()  # its id, for the pair: deciding the pair marks the task done
+        session.add(PossibleDuplicate(case_id=case.id, party_id=applicant.id,
+                                      other_party_id=other.id, task_id=task.id))  # fmt: skip
 
 
 RESUME_PURPOSE = "resume-form"

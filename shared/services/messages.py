@@ -52,6 +52,7 @@ from shared.models import (
     StaffUser,
 )
 from shared.models.base import utcnow
+from shared.models.case import FINISHED_STATES
 from shared.notices.kinds import NoticeKind
 from shared.services import audit, cases, notices
 from shared.services.sla import sla_flag
@@ -120,9 +121,14 @@ def awaiting_reply_since(case_id: ColumnElement[int] | int) -> ScalarSelect[date
 
 def _note_waiting(session: Session, case: Case) -> None:
     """Keep Case.awaiting_reply_since true to the conversation after a message is
-    delivered (a held reply accepted late may be older than staff's answer)."""
+    delivered (a held reply accepted late may be older than staff's answer). A decided
+    or closed case waits for nothing: what the resident writes then (a thank you, a
+    question) is on its Messages, not in the inbox of open work."""
     session.flush()
-    case.awaiting_reply_since = session.scalar(select(awaiting_reply_since(case.id)))
+    if case.state in FINISHED_STATES:
+        case.awaiting_reply_since = None
+    else:
+        case.awaiting_reply_since = session.scalar(select(awaiting_reply_since(case.id)))
     session.flush()  # before a transition refreshes the case from the database
 
 
@@ -142,7 +148,7 @@ def post_from_staff(
     if request_for_information:
         try:
             cases.transition(session, case=case, name="request_information", actor=staff,
-                             reason=text)  # fmt: skip
+                             reason=text, with_message=True)  # fmt: skip
         except cases.TransitionRefused as refused:
             raise MessageRefused("not_allowed") from refused
     message = Message(case_id=case.id, sender_staff_id=staff.id, body=text,

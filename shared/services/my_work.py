@@ -11,6 +11,11 @@ each a plain range: the dated cases by (due_at, id), then the undated ones by id
 Cases with a new message from the resident (issue 17) are listed too: the person's own
 open cases whose latest message is the resident's and unread by them
 (shared/services/messages.py new_from_resident).
+
+The cases waiting in the team's queue say whether the case page offers this person
+"Assign to me", and if not why (issue 23, defect 12): the same rule as the page's
+(shared/services/assignment.py why_not_to_self). A case of theirs whose decision waits
+for an approval nobody but its maker could give is flagged (defect 18).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from shared import access
 from shared.models import Case, StaffUser, Task, TaskState
 from shared.models.base import utcnow
 from shared.models.case import open_case
-from shared.services import messages, tasks, team
+from shared.services import assignment, decisions, messages, tasks, team
 from shared.services.sla import sla_flag
 
 PAGE_SIZE = 25
@@ -73,6 +78,17 @@ class Cursor:
 class WorkItem:
     case: Case
     sla: str | None  # "overdue", "due_soon" or None (shared.services.sla.sla_flag)
+    # Its decision waits for an approval nobody but the person who made it could give.
+    nobody_else_approves: bool = False
+
+
+@dataclass(frozen=True)
+class WaitingCase:
+    """A case in the team's queue, and why the case page offers this person no "Assign
+    to me" (None: it does)."""
+
+    case: Case
+    why_not_mine: str | None
 
 
 @dataclass(frozen=True)
@@ -95,8 +111,8 @@ class MyWork:
     cases: CasePage
     tasks: list[TaskDue]
     # The oldest cases routed to the person's team that nobody has taken yet: where a
-    # caseworker picks up their next case ("Assign to me" on the case).
-    team_waiting: list[Case]
+    # caseworker picks up their next case ("Assign to me" on the case, where offered).
+    team_waiting: list[WaitingCase]
     # The person's cases with a new message from the resident, unread by them (issue 17).
     new_messages: list[messages.WaitingMessage] = field(default_factory=list)
 
@@ -116,11 +132,14 @@ def my_work(
     return MyWork(
         cases=my_cases(session, staff=staff, after=after, before=before, limit=limit, now=now),
         tasks=my_tasks(session, staff=staff, now=now),
-        team_waiting=(
-            team.oldest_unassigned(session, team=staff.team, limit=TEAM_WAITING_SHOWN)
-            if staff.team is not None
-            else []
-        ),
+        team_waiting=[
+            WaitingCase(case, assignment.why_not_to_self(session, case, staff))
+            for case in (
+                team.oldest_unassigned(session, team=staff.team, limit=TEAM_WAITING_SHOWN)
+                if staff.team is not None
+                else []
+            )
+        ],
         new_messages=messages.new_from_resident(session, staff=staff, now=now),
     )
 
@@ -151,7 +170,8 @@ def my_cases(
         found = _forward(session, staff, None, limit + 1)
         rows = found[:limit]
         has_previous, has_next = False, len(found) > limit
-    items = [WorkItem(case, sla_flag(case, now)) for case in rows]
+    stuck = decisions.stuck_for_approval(session, rows)
+    items = [WorkItem(case, sla_flag(case, now), case.id in stuck) for case in rows]
     return CasePage(
         items=items,
         next=Cursor.of(rows[-1]) if rows and has_next else None,

@@ -62,6 +62,7 @@ from shared.models import (
     PossibleDuplicate,
     ScanState,
     StaffUser,
+    Team,
 )
 from shared.models.base import utcnow
 from shared.services import sla
@@ -91,6 +92,7 @@ class QueueFilters:
     held_upload: bool = False
     sla: str | None = None  # "due_soon" or "overdue"
     sort: Sort = "received"
+    states: tuple[str, ...] = ()  # of QUEUE_STATES; none chosen: both
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any], *, case_types: Iterable[str] = ()) -> QueueFilters:
@@ -123,11 +125,13 @@ class QueueFilters:
             held_upload="held_upload" in flags,
             sla=sla_state,
             sort="due" if sort == "due" else "received",
+            states=chosen("state", QUEUE_STATES),
         )
 
     def to_args(self, *, with_sort: bool = True) -> list[tuple[str, str]]:
         """The query string of these filters (the inverse of from_args)."""
-        args: list[tuple[str, str]] = [("case_type", code) for code in self.case_types]
+        args: list[tuple[str, str]] = [("state", state) for state in self.states]
+        args += [("case_type", code) for code in self.case_types]
         args += [("channel", channel.value) for channel in self.channels]
         args += [("priority", priority.value) for priority in self.priorities]
         args += [("area", area) for area in self.areas]
@@ -204,6 +208,9 @@ class QueueItem:
     sla_flag: str | None
     possible_duplicate: bool
     held_upload: bool
+    # Where the case is (so a clerk tells a routed or taken case from a new one).
+    team_name: str | None = None
+    assignee_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -220,7 +227,7 @@ class Page:
 LISTED = (
     Case.id, Case.reference, Case.case_type_id, Case.state, Case.team_id, Case.assignee_id,
     Case.channel, Case.priority, Case.submitted_at, Case.due_at, Case.closed_at,
-    Case.clock_stopped_at,
+    Case.clock_stopped_at, Case.workflow_version,
 )  # fmt: skip
 _LISTED_ONLY = load_only(*LISTED)  # made once: building the option costs more than its query
 
@@ -381,7 +388,7 @@ def triage_queue(
             backwards=backwards,
             wanted=limit + 1,
         )  # fmt: skip
-        for state in QUEUE_STATES
+        for state in filters.states or QUEUE_STATES
     ]
     merged = list(
         heapq.merge(*per_state, key=lambda case: _position(case, filters.sort), reverse=backwards)
@@ -398,12 +405,35 @@ def triage_queue(
     previous_cursor = _cursor_at(cases[0], filters.sort, backwards=True) if has_previous else None
     ids = [case.id for case in cases]
     duplicates, held = _flagged(session, ids)
+    teams, people = _names(session, cases)
     items = [
         QueueItem(case=case, sla_flag=sla.sla_flag(case, now),
-                  possible_duplicate=case.id in duplicates, held_upload=case.id in held)
+                  possible_duplicate=case.id in duplicates, held_upload=case.id in held,
+                  team_name=teams.get(case.team_id or 0),
+                  assignee_name=people.get(case.assignee_id or 0))
         for case in cases
     ]  # fmt: skip
     return Page(items=items, next_cursor=next_cursor, previous_cursor=previous_cursor, ids=ids)
+
+
+def _names(session: Session, cases: list[Case]) -> tuple[dict[int, str], dict[int, str]]:
+    """The page's teams' and assignees' names by id: two lookups by primary key for the
+    page, rather than a lazy load for each row."""
+    team_ids = {case.team_id for case in cases if case.team_id is not None}
+    staff_ids = {case.assignee_id for case in cases if case.assignee_id is not None}
+    teams: dict[int, str] = {}
+    people: dict[int, str] = {}
+    if team_ids:
+        for team_id, name in session.execute(
+            select(Team.id, Team.name).where(Team.id.in_(team_ids))
+        ):
+            teams[team_id] = name
+    if staff_ids:
+        for staff_id, display_name in session.execute(
+            select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(staff_ids))
+        ):
+            people[staff_id] = display_name
+    return teams, people
 
 
 def _cursor_at(case: Case, sort: Sort, *, backwards: bool) -> Cursor:
@@ -435,7 +465,7 @@ def count_queue(
             select(true().label("one")).select_from(Case)
             .where(Case.state == state, and_(*conditions)).limit(cap + 1).subquery()
         )
-        for state in QUEUE_STATES
+        for state in filters.states or QUEUE_STATES
     )).subquery()  # fmt: skip
     number = session.scalar(select(func.count()).select_from(limited)) or 0
     return Count(number=min(number, cap), capped=number > cap)

@@ -140,6 +140,17 @@ def proposed_route(session: Session, *, case: Case) -> Route | None:
     return proposal_for(session, CaseFacts.of(case))
 
 
+def is_override(
+    proposed: Route | None, *, team_id: int, sla_policy: str, priority: CasePriority | None = None
+) -> bool:
+    """Whether a route is other than the rules' proposal, and so needs a reason; with no
+    proposal, any route is the clerk's choice and needs none. The triage form asks for
+    the reason with its other errors, before the route is tried."""
+    return proposed is not None and (team_id, sla_policy, priority) != (
+        proposed.team.id, proposed.sla_policy, proposed.priority,
+    )  # fmt: skip
+
+
 def route_of(rule: RoutingRule) -> Route:
     priority = CasePriority(rule.priority) if rule.priority else None
     return Route(rule_id=rule.id, team=rule.team, sla_policy=rule.sla_policy, priority=priority)
@@ -167,7 +178,8 @@ def route_case(
     if route.sla_policy not in policy_codes():
         raise RoutingRefused("unknown_policy")
     proposed = proposed_route(session, case=case)
-    overridden = proposed is not None and not route.same_place(proposed)
+    overridden = is_override(proposed, team_id=team.id, sla_policy=route.sla_policy,
+                             priority=route.priority)  # fmt: skip
     reason = override_reason.strip()
     if overridden and not reason:
         raise RoutingRefused("no_reason")
@@ -189,7 +201,8 @@ def route_case(
         kind="routed",
         actor_staff_id=actor.id,
         is_public=False,
-        note=_history_note(route, proposed, proposing_rule, reason if overridden else ""),
+        note=reason if overridden else None,
+        details=_history_details(route, proposed, proposing_rule, overridden),
     )
     session.add(event)
     audit.record(
@@ -220,20 +233,18 @@ def _route_details(route: Route) -> dict[str, Any]:
             "priority": route.priority.value if route.priority else None}  # fmt: skip
 
 
-def _history_note(
-    route: Route, proposed: Route | None, rule: RoutingRule | None, reason: str
-) -> str:
-    """What the staff history says (stored text, like a reason: what happened then)."""
-    chosen = f"Team {route.team.name}, SLA policy {route.sla_policy}"
-    if route.priority is not None:
-        chosen += f", priority {route.priority.value}"
-    if proposed is None:
-        return f"{chosen}. No routing rule matched; chosen at triage."
-    named = f"rule {rule.position} “{rule.name}”" if rule else "a routing rule"
-    if not reason:
-        return f"{chosen}, as {named} proposed."
-    offered = f"team {proposed.team.name}, SLA policy {proposed.sla_policy}"
-    return f"{chosen}. Overrode {named}, which proposed {offered}. Reason: {reason}"
+def _history_details(
+    route: Route, proposed: Route | None, rule: RoutingRule | None, overridden: bool
+) -> dict[str, Any]:
+    """What the staff history keeps of the routing, as codes (the back office names them
+    in the reader's language when shown); the rule as it was then (its position and name
+    may change later); the override's reason is the event's note."""
+    return {
+        **_route_details(route),
+        "proposed": _route_details(proposed) if proposed else None,
+        "rule": {"position": rule.position, "name": rule.name} if rule else None,
+        "overridden": overridden,
+    }
 
 
 # --- editing the rules -----------------------------------------------------------------

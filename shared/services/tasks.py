@@ -125,9 +125,29 @@ def complete_task(session: Session, *, task: Task, case: Case, actor: StaffUser)
     session.refresh(task, with_for_update=True)
     if task.state is not TaskState.OPEN:
         raise TaskRefused("not_open")
-    task.state, task.completed_at = TaskState.DONE, utcnow()
-    _write_history(session, task=task, case=case, actor=actor, kind="task_completed")
+    _mark_done(session, task=task, case=case, actor=actor, done_at=utcnow())
     return task
+
+
+def mark_done_by(
+    session: Session, *, task: Task, case: Case, actor: StaffUser, done_at: datetime
+) -> bool:
+    """Done by another action the actor was allowed to take, in its transaction (deciding
+    a possible duplicate at triage does what the task asked, though an intake clerk does
+    not otherwise work cases). A task no longer open (done or cancelled by hand) is left
+    as it is. Whether it was marked done."""
+    session.refresh(task, with_for_update=True)
+    if task.state is not TaskState.OPEN or task.case_id != case.id:
+        return False
+    _mark_done(session, task=task, case=case, actor=actor, done_at=done_at)
+    return True
+
+
+def _mark_done(
+    session: Session, *, task: Task, case: Case, actor: StaffUser, done_at: datetime
+) -> None:
+    task.state, task.completed_at = TaskState.DONE, done_at
+    _write_history(session, task=task, case=case, actor=actor, kind="task_completed")
 
 
 def reopen_task(session: Session, *, task: Task, case: Case, actor: StaffUser) -> Task:

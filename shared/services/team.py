@@ -22,7 +22,7 @@ service's dates: shared/services/tasks.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -34,7 +34,7 @@ from shared.models import Case, Decision, StaffUser, Team
 from shared.models.base import utcnow
 from shared.models.case import open_case
 from shared.permissions import Permission, may
-from shared.services import assignment
+from shared.services import assignment, decisions
 from shared.services.assignment import Caseload
 from shared.services.sla import service_date, sla_filter
 
@@ -103,10 +103,16 @@ class TeamOverview:
     due_this_week: CaseList
     oldest_unassigned: list[Case]
     measures: Measures | None  # None when no period was given (the one asked for was wrong)
+    # Decisions waiting for an approval nobody but the person who made them could give:
+    # stuck, with nothing else to show it (issue 23, defect 18).
+    nobody_else_approves: list[Case] = field(default_factory=list)
 
 
 def teams_visible_to(session: Session, *, staff: StaffUser) -> list[Team]:
-    """The teams whose page this person may see: a supervisor's own team."""
+    """The teams whose page this person may see: a supervisor's own team; every team to
+    an auditor, who reads everything (the page changes nothing)."""
+    if may(staff, Permission.READ_AUDIT):
+        return list(session.scalars(select(Team).order_by(Team.name, Team.id)))
     if not may(staff, Permission.ASSIGN) or staff.team_id is None:
         return []
     team = session.get(Team, staff.team_id)
@@ -149,7 +155,22 @@ def team_overview(
         due_this_week=_case_list(session, team, due_this_week_filter(now)),
         oldest_unassigned=oldest_unassigned(session, team=team),
         measures=measures(session, team=team, period=period, now=now) if period else None,
+        nobody_else_approves=nobody_else_approves(session, team=team),
     )
+
+
+def nobody_else_approves(session: Session, *, team: Team) -> list[Case]:
+    """The team's cases whose decision waits for an approval nobody but its maker could
+    give, the longest waiting first (few: a decision waits days, not months)."""
+    query = (
+        _team_cases(team, Case.state.in_(decisions.APPROVAL_STATES))
+        .options(joinedload(Case.case_type), joinedload(Case.assignee))
+        .order_by(Case.updated_at, Case.id)
+        .limit(CASES_SHOWN)
+    )
+    waiting = list(session.scalars(query))
+    stuck = decisions.stuck_for_approval(session, waiting)
+    return [case for case in waiting if case.id in stuck]
 
 
 def _team_cases(team: Team, condition: ColumnElement[bool]) -> Select[Case]:

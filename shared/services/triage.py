@@ -28,9 +28,10 @@ from shared.models import (
     Party,
     PossibleDuplicate,
     StaffUser,
+    Task,
 )
 from shared.models.base import utcnow
-from shared.services import audit, routing
+from shared.services import audit, routing, tasks
 from shared.services import cases as case_service
 from shared.sla.calendar import AREAS
 
@@ -43,11 +44,13 @@ class TriageRefused(Exception):
     """Triage that cannot be done as asked. unknown_category, unknown_priority,
     unknown_risk, no_risk_reason, risk_reason_too_long, unknown_area, not_in_triage,
     stale, proposal_changed; and for duplicates: not_open, not_of_this_case,
-    reason_too_long."""
+    reason_too_long. `reasons` has every one found (`reason` is the first), so a form
+    shows them all at once."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *more: str) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.reasons = (reason, *more)
 
 
 def version_of(case: Case) -> str:
@@ -69,20 +72,23 @@ class Triage:
 def check_triage(
     case: Case, *, category: str, priority: str, risk: str, risk_reason: str, area: str
 ) -> Triage:
-    """The values, or TriageRefused naming the first one that cannot be."""
-    if category not in case_type_definition(case.case_type.code).categories:
-        raise TriageRefused("unknown_category")
-    if priority not in {p.value for p in CasePriority}:
-        raise TriageRefused("unknown_priority")
-    if risk not in {r.value for r in CaseRisk}:
-        raise TriageRefused("unknown_risk")
+    """The values, or TriageRefused naming every one that cannot be, in the form's order."""
     reason = risk_reason.strip()
-    if not reason:
-        raise TriageRefused("no_risk_reason")
-    if len(reason) > RISK_REASON_MAX_LENGTH:
-        raise TriageRefused("risk_reason_too_long")
-    if area not in AREAS:
-        raise TriageRefused("unknown_area")
+    problems = [
+        problem
+        for problem, is_wrong in (
+            ("unknown_category",
+             category not in case_type_definition(case.case_type.code).categories),
+            ("unknown_priority", priority not in {p.value for p in CasePriority}),
+            ("unknown_risk", risk not in {r.value for r in CaseRisk}),
+            ("no_risk_reason", not reason),
+            ("risk_reason_too_long", len(reason) > RISK_REASON_MAX_LENGTH),
+            ("unknown_area", area not in AREAS),
+        )
+        if is_wrong
+    ]  # fmt: skip
+    if problems:
+        raise TriageRefused(*problems)
     return Triage(category, CasePriority(priority), CaseRisk(risk), reason, area)
 
 
@@ -121,13 +127,18 @@ def triage_case(
     if case.state == "submitted":
         case_service.transition(session, case=case, name="start_triage", actor=actor)
     before = {"category": case.category, "priority": case.priority.value,
-              "risk": case.risk.value if case.risk else None, "area": case.area}  # fmt: skip
+              "risk": case.risk.value if case.risk else None, "area": case.area,
+              "risk_reason": case.risk_reason}  # fmt: skip
     case.category, case.priority, case.risk, case.area = (
         chosen.category, chosen.priority, chosen.risk, chosen.area,
     )  # fmt: skip
+    case.risk_reason = chosen.risk_reason  # a second triage starts from it
     case.triaged_at = utcnow()
+    # Codes, not words: the history names them in the reader's language when shown.
     event = Event(case=case, kind="triaged", actor_staff_id=actor.id, is_public=False,
-                  note=_note(case, chosen))  # fmt: skip
+                  note=chosen.risk_reason,
+                  details={"category": chosen.category, "priority": chosen.priority.value,
+                           "area": chosen.area, "risk": chosen.risk.value})  # fmt: skip
     session.add(event)
     audit.record(
         session,
@@ -152,12 +163,6 @@ def triage_case(
         routing.route_case(session, case=case, actor=actor, route=route,
                            override_reason=override_reason)  # fmt: skip
     return event
-
-
-def _note(case: Case, chosen: Triage) -> str:
-    label = case_type_definition(case.case_type.code).category_text(chosen.category, "en")
-    return (f"Category: {label}. Priority: {chosen.priority.value}. Area: {chosen.area}. "
-            f"Risk: {chosen.risk.value}, because: {chosen.risk_reason}")  # fmt: skip
 
 
 # --- possible duplicate parties ----------------------------------------------------------
@@ -249,6 +254,11 @@ def _decide(
     duplicate.decided_by_staff_id = actor.id
     duplicate.decided_at = utcnow()
     duplicate.reason = reason or None
+    task = session.get(Task, duplicate.task_id) if duplicate.task_id else None
+    if task is not None:
+        # The check the task asked for is what was just done: one transaction for both.
+        tasks.mark_done_by(session, task=task, case=session.get_one(Case, duplicate.case_id),
+                           actor=actor, done_at=duplicate.decided_at)  # fmt: skip
     return reason
 
 
@@ -269,12 +279,13 @@ def confirm_duplicate(
     for newer in roots[1:]:
         session.execute(update(Party).where(Party.linked_to_id == newer.id)
                         .values(linked_to_id=older.id))  # fmt: skip
-        newer.linked_to_id = older.id
+        newer.linked_to = older
     case = session.get_one(Case, duplicate.case_id)
-    note = (f"{party.client_id} and {other.client_id} confirmed as the same person: "
-            f"both now go by {older.client_id}.") + (f" {reason}" if reason else "")  # fmt: skip
+    # Client ids, not a sentence: the history words it in the reader's language.
     session.add(Event(case=case, kind="duplicate_confirmed", actor_staff_id=actor.id,
-                      is_public=False, note=note))  # fmt: skip
+                      is_public=False, note=reason or None,
+                      details={"party": party.client_id, "other": other.client_id,
+                               "client_id": older.client_id}))  # fmt: skip
     audit.record(
         session, actor=actor, action="party.linked", object_kind="party",
         object_id=party.client_id,
@@ -297,11 +308,9 @@ def reject_duplicate(
     party = session.get_one(Party, duplicate.party_id)
     other = session.get_one(Party, duplicate.other_party_id)
     case = session.get_one(Case, duplicate.case_id)
-    note = f"{party.client_id} and {other.client_id} are different people." + (
-        f" {reason}" if reason else ""
-    )
     session.add(Event(case=case, kind="duplicate_rejected", actor_staff_id=actor.id,
-                      is_public=False, note=note))  # fmt: skip
+                      is_public=False, note=reason or None,
+                      details={"party": party.client_id, "other": other.client_id}))  # fmt: skip
     audit.record(
         session, actor=actor, action="party.not_linked", object_kind="party",
         object_id=party.client_id,

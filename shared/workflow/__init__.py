@@ -1,10 +1,13 @@
 """Each case type's workflow, as data: `<type>.workflow.toml` beside its form definition.
 
-States carry what the resident reads (a status and "what happens next", per locale) and
-whether the target-date clock runs; transitions say from where to where, who may take
-them, what they must give (a reason), the notice they send and whether the resident sees
-them on their timeline. A case keeps the version it started with: the current file is
-`<type>.workflow.toml`, and an older version is kept as `<type>.workflow.v<N>.toml`.
+States carry what the resident reads (a status and "what happens next", per locale), what
+staff call them (`staff`, per back-office locale) and whether the target-date clock runs;
+transitions say from where to where, who may take them, who may not even with the role
+(`excludes`: separation of duties, such as those involved in the decision an appeal
+challenges), what they must give (a reason), the notice they send and whether the resident
+sees them on their timeline. `assignment.excludes` names who may not be given the case at
+all. A case keeps the version it started with: the current file is `<type>.workflow.toml`,
+and an older version is kept as `<type>.workflow.v<N>.toml`.
 
 Files are checked when loaded, and loaded once per process: a mistake stops the apps from
 starting with one line naming the file, the entry and what is wrong.
@@ -13,7 +16,7 @@ starting with one line naming the file, the entry and what is wrong.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,12 @@ from shared.models import RoleCode
 from shared.notices.kinds import NoticeKind
 
 ROLES = frozenset({*(role.value for role in RoleCode), "resident", "system"})
-FIELDS = frozenset({"reason"})
+# What a person must give to take a transition: a reason; a message to the resident (the
+# transition is taken only by sending one, shared/services/messages.py).
+FIELDS = frozenset({"reason", "message"})
+# Who a workflow may keep away from a case or a step, whatever their role. What each name
+# means (who it picks out) is shared/services/cases.py's EXCLUDED_PEOPLE.
+EXCLUSIONS = frozenset({"decided_appealed_decision", "approved_appealed_decision"})
 CLOCK = {"runs": True, "stopped": False}
 
 
@@ -39,6 +47,9 @@ class State:
     final: bool
     status: dict[str, str]  # locale -> what the resident reads
     next: dict[str, str]  # locale -> what happens next
+    # locale -> the state's name for staff: the back office speaks of the case ("Awaiting
+    # information from the resident"), not to the resident ("... from you").
+    staff: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,7 @@ class Transition:
     requires: tuple[str, ...]
     notice: NoticeKind | None
     public: bool
+    excludes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -60,12 +72,18 @@ class Workflow:
     requires_approval: bool
     states: dict[str, State]
     transitions: dict[str, Transition]
+    # Who may not be given a case of this type (shared/services/assignment.py).
+    assignment_excludes: frozenset[str] = frozenset()
 
     def status_text(self, state: str, locale: str) -> str:
         return _words(self.states[state].status, locale) if state in self.states else state
 
     def next_text(self, state: str, locale: str) -> str:
         return _words(self.states[state].next, locale) if state in self.states else ""
+
+    def staff_text(self, state: str, locale: str) -> str:
+        """The state as the back office names it, in the reader's language."""
+        return _words(self.states[state].staff, locale) if state in self.states else state
 
     def open_to(self, state: str, roles: frozenset[str]) -> list[Transition]:
         """The transitions someone with `roles` may take from `state`, in file order."""
@@ -135,6 +153,7 @@ def _workflow(case_type: str, table: dict[str, Any]) -> Workflow:
         requires_approval=bool(table.get("requires_approval", False)),
         states=states,
         transitions=transitions,
+        assignment_excludes=_excludes(dict(table.get("assignment", {})), "assignment"),
     )
     _check(workflow)
     return workflow
@@ -148,8 +167,11 @@ def _state(code: str, entry: dict[str, Any]) -> State:
         raise WorkflowError(
             f"state {code!r}: needs status.{DEFAULT_LOCALE} and next.{DEFAULT_LOCALE}"
         )
+    staff = dict(entry.get("staff", {}))
+    if not staff.get(DEFAULT_LOCALE):
+        raise WorkflowError(f"state {code!r}: needs staff.{DEFAULT_LOCALE} (its name for staff)")
     return State(code=code, clock_runs=CLOCK[entry["clock"]], final=bool(entry.get("final")),
-                 status=status, next=following)  # fmt: skip
+                 status=status, next=following, staff=staff)  # fmt: skip
 
 
 def _transition(entry: dict[str, Any], states: dict[str, State]) -> Transition:
@@ -174,7 +196,17 @@ def _transition(entry: dict[str, Any], states: dict[str, State]) -> Transition:
         raise WorkflowError(f"{where}: say whether the resident sees it (public = true/false)")
     return Transition(name=name, from_states=from_states, to=str(entry["to"]), roles=roles,
                       requires=requires, notice=NoticeKind(notice) if notice else None,
-                      public=bool(entry["public"]))  # fmt: skip
+                      public=bool(entry["public"]), excludes=_excludes(entry, where))  # fmt: skip
+
+
+def _excludes(entry: dict[str, Any], where: str) -> frozenset[str]:
+    names = entry.get("excludes", [])
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise WorkflowError(f"{where}: excludes must be a list of names")
+    unknown = sorted(set(names) - EXCLUSIONS)
+    if unknown:
+        raise WorkflowError(f"{where}: unknown excludes {unknown}; known: {sorted(EXCLUSIONS)}")
+    return frozenset(names)
 
 
 def _check(workflow: Workflow) -> None:

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from shared import PROJECT_ROOT
+from shared.models import RoleCode
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -62,6 +63,9 @@ def portal_url(portal_app: Flask) -> Iterator[str]:
 
 # Someone holding every role, so every back-office page can be visited signed in.
 STAFF_EMAIL = "every.role@council.example"
+# And one person for each role alone, to see each page as the people who use it do
+# (what a role may not do is not on their page, so it is laid out differently).
+ROLE_EMAILS = {role: f"{role.value}@council.example" for role in RoleCode}
 
 
 @pytest.fixture
@@ -117,7 +121,8 @@ def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
 
         make_party(session, date_of_birth=date(1984, 3, 14))
         lookalike = make_recording(session, clerk=member, sent=True)
-        BACKOFFICE_CASE["triage"] = session.get_one(Case, lookalike.submitted_case_id).reference
+        triage_case = session.get_one(Case, lookalike.submitted_case_id)
+        BACKOFFICE_CASE["triage"] = triage_case.reference
         BACKOFFICE_CASE["rule_id"] = str(make_rule(session, name="Everything to Permits").id)
         # A reply template in English (its list row shows the languages it lacks).
         from tests.factories import make_reply_template
@@ -130,10 +135,20 @@ def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
 
         member.team = make_team(session)
         BACKOFFICE_CASE["team"] = member.team.code
+        triage_case.team = member.team  # arrived in the team's queue (its supervisor's)
         overdue = make_case(session, state="in_progress")
         overdue.team, overdue.assignee = member.team, member
         overdue.due_at = utcnow() - timedelta(days=2)
         make_case(session, state="triage").team = member.team
+        # Each role's own account, in the team; the caseworker with a case of their own.
+        by_role = {
+            role: make_staff(session, roles=[role], email=email, team=member.team,
+                             display_name=role.value.replace("_", " ").capitalize())
+            for role, email in ROLE_EMAILS.items()
+        }  # fmt: skip
+        own = make_case(session, state="in_progress")
+        own.team, own.assignee = member.team, by_role[RoleCode.CASEWORKER]
+        own.due_at = utcnow() + timedelta(days=3)
         # Messages: a conversation on the sample case; a new message and a held emailed reply
         # on the overdue case (the inbox and My work tables). Not held on the sample case:
         # the empty-forms walk would accept it and the page would lose its two forms.
@@ -152,6 +167,7 @@ def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
         from shared.services import closure_days, sla
 
         case.team = member.team
+        session.flush()  # before extend refreshes the case (which would drop the change)
         sla.extend(session, case=case, working_days=3, reason="Waiting for the landlord",
                    actor=member)  # fmt: skip
         from shared.sla.calendar import WorkingCalendar

@@ -1,6 +1,8 @@
 """From a Welsh resident's application to the decision on their portal page: the staff
 part by keyboard alone (Tab, Shift+Tab, Space, Enter; no clicks), every stop with a
-visible focus, and axe-core on the decision's states of the staff case page."""
+visible focus, and axe-core on the decision's states of the staff case page. And a
+complaint taken to a decision, then its appeal to another person's decision, by clicking
+through the case page's sections alone (issue 23)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from tests.journeys import ANSWERS
 
 EMAIL = "rhys.decision@example.org"
 EXPLANATION = "You live inside the permit zone, so you can have a permit."
-# The case page is long (summary, answers, documents, history): room for every stop.
+# Room for every stop of the longest section of the case page (the overview).
 STOPS = 250
 
 
@@ -83,6 +85,16 @@ def press(page: Page, button_text: str) -> None:
         page.keyboard.press("Enter")
 
 
+def open_section(page: Page, reference: str, path: str) -> None:
+    """Shift+Tab back to the case page's tab for the section at `path` (the tabs come
+    before the banner that takes focus after a form) and follow it."""
+    tab_until(page, f"el.tagName === 'A' && el.closest('nav') && el.href.endsWith("
+                    f"'/cases/{reference}/{path}')", limit=STOPS, backwards=True)  # fmt: skip
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/cases/{reference}/{path}"), page.url
+
+
 def banner(page: Page) -> str:
     return page.locator(".govuk-notification-banner").first.inner_text()
 
@@ -128,8 +140,8 @@ def test_a_decision_by_keyboard_reaches_the_resident_in_welsh(
     # The intake clerk starts checking it.
     context, page = staff_page(browser, backoffice_url, people["clerk"])
     find_by_keyboard(page, reference)
-    press(page, "Being checked")
-    assert "Being checked" in banner(page)
+    press(page, "In triage")  # the state's name for staff
+    assert "In triage" in banner(page)
     context.close()
 
     # A caseworker of the team takes it, starts work and records the decision, first
@@ -138,7 +150,8 @@ def test_a_decision_by_keyboard_reaches_the_resident_in_welsh(
     find_by_keyboard(page, reference)
     press(page, "Assign to me")
     assert "The case is assigned to you." in banner(page)
-    press(page, "Being worked on")
+    press(page, "In progress")
+    open_section(page, reference, "decision-record")
     press(page, "Record the decision")
     assert page.title().startswith("Error: ")
     page.wait_for_function(
@@ -168,6 +181,7 @@ def test_a_decision_by_keyboard_reaches_the_resident_in_welsh(
     # The supervisor reads it and approves it.
     context, page = staff_page(browser, backoffice_url, people["supervisor"])
     find_by_keyboard(page, reference)
+    open_section(page, reference, "decision-record")
     main = page.locator("main").inner_text()
     assert "Cai Caseworker" in main
     assert EXPLANATION in main
@@ -198,3 +212,102 @@ def test_a_decision_by_keyboard_reaches_the_resident_in_welsh(
     assert EXPLANATION in main  # in the words the caseworker wrote
     assert_accessible(page, "the resident's decided case, in Welsh")
     context.close()
+
+
+def click_to(page: Page, locator: str) -> None:
+    with page.expect_navigation():
+        page.locator(locator).first.click()
+
+
+def click_tab(page: Page, label: str) -> None:
+    """The case page's sub-navigation: a plain link to the section."""
+    click_to(page, f"nav[aria-label='Case sections'] a:has-text({label!r})")
+    assert page.locator("h1").inner_text().strip() == label
+
+
+def find_by_clicking(page: Page, reference: str) -> None:
+    click_to(page, "nav a:has-text('Find a case')")
+    page.locator("input[name=reference]").fill(reference)
+    click_to(page, "main form button")
+    assert page.url.endswith(f"/cases/{reference}"), page.url
+
+
+def decide_by_clicking(page: Page, reference: str, explanation: str) -> None:
+    """Assign to me, start work, and record a decision from the Decision tab."""
+    find_by_clicking(page, reference)
+    click_to(page, "form[action$='/assign/me'] button")
+    assert "The case is assigned to you." in banner(page)
+    click_to(page, "form[action$='/transitions/start_work'] button")
+    click_tab(page, "Decision")
+    page.locator("input[name=decision-outcome]").first.check()
+    page.locator("input[name=decision-reasons]").first.check()
+    page.locator("textarea[name=decision-explanation]").fill(explanation)
+    click_to(page, "form[action$='/decision'] button")
+    assert page.url.endswith(f"/cases/{reference}/decision-record"), page.url
+
+
+def test_a_complaint_and_its_appeal_are_decided_by_clicking_through_the_case_pages(
+    browser: Browser, backoffice_app: Flask, backoffice_url: str
+) -> None:
+    from shared.services import decisions
+    from tests.factories import make_case
+
+    with transaction(backoffice_app.extensions["caseway"].sessions) as session:
+        team = make_team(session, "complaints", "Complaints")
+        people = {
+            role: make_staff(session, roles=[code], team=team, display_name=name).email
+            for role, code, name in (
+                ("first", RoleCode.CASEWORKER, "Fay First"),
+                ("second", RoleCode.CASEWORKER, "Sol Second"),
+                ("supervisor", RoleCode.SUPERVISOR, "Sara Supervisor"),
+            )
+        }
+        complaint = make_case(session, case_type="complaint", state="triage",
+                              summary="The bins were not collected")  # fmt: skip
+        complaint.team = team
+        complaint_reference = complaint.reference
+
+    # A caseworker takes the new complaint to its decision (no approval for complaints).
+    context, page = staff_page(browser, backoffice_url, people["first"])
+    decide_by_clicking(page, complaint_reference, "We will collect them on Monday.")
+    assert "Your decision is recorded and the resident is told." in banner(page)
+    assert_accessible(page, "the complaint's decision section, decided")
+    click_tab(page, "History")
+    page.go_back()  # each section is a page of its own: the back button returns to it
+    assert page.url.endswith(f"/cases/{complaint_reference}/decision-record")
+    assert "We will collect them on Monday." in page.locator("main").inner_text()
+    context.close()
+
+    # The resident appeals against it (as the portal files one), in the same team's queue.
+    with transaction(backoffice_app.extensions["caseway"].sessions) as session:
+        decided = session.scalars(select(Case).where(Case.reference == complaint_reference)).one()
+        published = decisions.published_decision(session, decided)
+        assert published is not None
+        appeal = make_case(session, case_type="appeal", applicant=decided.applicant,
+                           state="triage", summary="Appeal")  # fmt: skip
+        appeal.team_id = decided.team_id
+        appeal.appealed_decision_id = published.id
+        appeal_reference = appeal.reference
+
+    # Another caseworker, not involved in the first decision, decides the appeal.
+    context, page = staff_page(browser, backoffice_url, people["second"])
+    decide_by_clicking(page, appeal_reference, "The first decision stands.")
+    assert "A supervisor must approve it before the resident is told." in banner(page)
+    context.close()
+
+    # A supervisor checks it from the header's link and approves it.
+    context, page = staff_page(browser, backoffice_url, people["supervisor"])
+    find_by_clicking(page, appeal_reference)
+    click_to(page, ".moj-identity-bar a:has-text('Check the decision')")
+    main = page.locator("main").inner_text()
+    assert "Sol Second" in main
+    assert "The first decision stands." in main
+    click_to(page, "form[action$='/decision/approve'] button")
+    assert "The decision is approved and the resident is told." in banner(page)
+    assert_accessible(page, "the appeal's decision section, approved")
+    context.close()
+
+    with backoffice_app.extensions["caseway"].sessions() as session:
+        chosen = select(Case).where(Case.reference.in_([complaint_reference, appeal_reference]))
+        states = {case.reference: case.state for case in session.scalars(chosen)}
+    assert states == {complaint_reference: "decided", appeal_reference: "decided"}

@@ -1,7 +1,8 @@
 """Keyboard alone: Tab, Shift+Tab, Space and Enter complete a form, focus is always visible
 and never lost."""
 
-from playwright.sync_api import Page
+from flask import Flask
+from playwright.sync_api import Browser, Page
 
 FOCUS_STATE = """() => {
   const el = document.activeElement
@@ -73,3 +74,46 @@ def test_cookie_settings_form_journey_by_keyboard(page: Page, portal_url: str) -
     assert "You’ve set your cookie preferences." in banner.inner_text()
     assert page.evaluate("document.activeElement.classList.contains('govuk-notification-banner')")
     assert page.locator("input[name=settings][value=yes]").is_checked()
+
+
+def test_the_case_page_s_sections_are_reached_by_keyboard_and_the_back_key(
+    browser: Browser, backoffice_app: Flask, backoffice_url: str
+) -> None:
+    """The case page's sub-navigation is plain links: Tab to a section, Enter, and the
+    browser's Back returns to the section before (issue 23)."""
+    from shared.db import transaction
+    from shared.models import RoleCode
+    from tests.browser.test_decision_journey import find_by_keyboard, staff_page
+    from tests.factories import make_case, make_staff, make_team
+
+    with transaction(backoffice_app.extensions["caseway"].sessions) as session:
+        team = make_team(session, "permits", "Permits")
+        email = make_staff(session, roles=[RoleCode.CASEWORKER], team=team).email
+        case = make_case(session, state="assigned")
+        case.team = team
+        reference = case.reference
+    context, page = staff_page(browser, backoffice_url, email)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    find_by_keyboard(page, reference)
+    # Each section is about two screens of a 1280 × 800 laptop, not the one long page
+    # it was (some 9,000 px).
+    for path in ("", "/answers", "/conversation", "/documents", "/task-list",
+                 "/decision-record", "/history"):  # fmt: skip
+        page.goto(f"{backoffice_url}/cases/{reference}{path}")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height <= 2.4 * 800, (path, height)  # a sample case, with its forms
+    find_by_keyboard(page, reference)
+    for path, heading in (("/task-list", "Tasks"), ("/history", "History")):
+        tab_until(page, f"el.tagName === 'A' && el.href.endsWith('/cases/{reference}{path}')",
+                  limit=80)  # fmt: skip
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.locator("h1").inner_text().strip() == heading
+        assert (
+            page.locator("nav[aria-label='Case sections'] [aria-current=page]").inner_text()
+            == heading
+        )
+    page.go_back()
+    assert page.url.endswith(f"/cases/{reference}/task-list")
+    assert page.locator("h1").inner_text().strip() == "Tasks"
+    context.close()

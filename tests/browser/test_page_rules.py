@@ -17,7 +17,12 @@ def base_urls(portal_url: str, backoffice_url: str) -> dict[str, str]:
     return {"portal": portal_url, "backoffice": backoffice_url}
 
 
-@pytest.mark.parametrize(("app_name", "endpoint"), PAGES)
+# The back office's pages are checked signed in, at 1280, 640 and 320 px, in
+# test_every_page.py: here, signed out, each was only its sign-in page again.
+PORTAL_PAGES = [(app_name, endpoint) for app_name, endpoint in PAGES if app_name == "portal"]
+
+
+@pytest.mark.parametrize(("app_name", "endpoint"), PORTAL_PAGES)
 def test_every_page_reflows_at_320_pixels(
     page: Page, base_urls: dict[str, str], app_name: str, endpoint: str
 ) -> None:
@@ -94,3 +99,24 @@ def test_an_ignored_warning_ends_on_the_timed_out_page(page: Page, short_session
     page.goto(short_session_url + "/cookies")
     page.wait_for_url("**/session/timed-out", timeout=12000)
     assert page.locator("h1").inner_text() == "Your session has timed out"
+
+
+@pytest.mark.parametrize("locale", ["en", "cy"])
+def test_team_period_end_date_is_level_with_its_start_date(
+    browser: Browser, backoffice_url: str, locale: str
+) -> None:
+    """The team page's period: side by side at 1280 px, the end date's boxes sat a line
+    lower than the start date's (only the start had a hint above its boxes)."""
+    from shared.models import RoleCode
+    from tests.browser.conftest import ROLE_EMAILS
+    from tests.browser.test_every_page import open_page
+
+    url = backoffice_url + page_path(APPS["backoffice"], "teams.team")
+    page = open_page(browser, url, returning=False, locale=locale,
+                     staff=ROLE_EMAILS[RoleCode.SUPERVISOR])  # fmt: skip
+    start, end = (box.bounding_box() for box in page.locator(".govuk-date-input").all())
+    page.context.close()
+    assert start is not None
+    assert end is not None
+    assert end["x"] > start["x"]  # side by side
+    assert end["y"] == start["y"]

@@ -1,21 +1,34 @@
 """A case remembers since when its resident has waited for an answer
 (Case.awaiting_reply_since): the oldest of their messages after staff last wrote, kept
 with every message delivered, and filled in by migration 0017 the same way for the
-conversations there before it."""
+conversations there before it. A decided or closed case waits no more (migration 0018
+clears the mark on those decided before that rule)."""
 
 from __future__ import annotations
 
 import importlib.util
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from shared.models import Case, Message
-from shared.services import messages
-from tests.factories import make_case, make_staff
+from shared.models.base import utcnow
+from shared.services import cases, messages
+from tests.factories import decide_case, make_case, make_staff
 
 MIGRATION = "shared/migrations/versions/0017_replies_awaited_and_queue_filters.py"
+MIGRATION_0018 = "shared/migrations/versions/0018_staff_words_in_the_history.py"
+
+
+def _migration(path: str, name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
 
 
 def _sent_at(session: Session, message: Message) -> object:
@@ -80,13 +93,45 @@ def test_the_migration_fills_in_the_same_as_the_messages_keep(session: Session) 
     assert sum(1 for _id, since in kept if since is not None) == 3
     ids = [case_id for case_id, _since in kept]
     session.execute(update(Case).where(Case.id.in_(ids)).values(awaiting_reply_since=None))
-    spec = importlib.util.spec_from_file_location("migration_0017", MIGRATION)
-    assert spec is not None
-    assert spec.loader is not None
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    migration = _migration(MIGRATION, "migration_0017")
     session.execute(text(migration.FILL_IN))
     session.expire_all()
     query = select(Case.id, Case.awaiting_reply_since).where(Case.id.in_(ids))
     found = {row[0]: row[1] for row in session.execute(query)}
     assert [(case_id, found[case_id]) for case_id in ids] == kept
+
+
+def test_a_decided_or_closed_case_no_longer_waits(session: Session) -> None:
+    """The decision answers the resident: the inbox and My work stop listing the case,
+    and a word from them afterwards (a thank you) does not put it back."""
+    member = make_staff(session)
+    case = make_case(session, case_type="complaint", state="in_progress")
+    case.assignee_id, case.team_id = member.id, member.team_id
+    messages.post_from_resident(session, case=case, party=case.applicant, body="Any news?")
+    assert case.awaiting_reply_since is not None
+    decide_case(session, case, outcome="upheld")
+    assert case.state == "decided"
+    assert case.awaiting_reply_since is None
+    assert messages.inbox(session, staff=member).items == []
+    assert messages.new_from_resident(session, staff=member) == []
+    assert messages.unanswered_count(session, staff=member) == 0
+    messages.post_from_resident(session, case=case, party=case.applicant, body="Thank you")
+    assert case.awaiting_reply_since is None
+    assert messages.inbox(session, staff=member).items == []
+    cases.transition(session, case=case, name="close", actor=member)
+    assert case.awaiting_reply_since is None
+
+
+def test_the_migration_clears_the_wait_of_cases_already_decided(session: Session) -> None:
+    decided = make_case(session, case_type="complaint", state="in_progress")
+    working = make_case(session, case_type="complaint", state="in_progress")
+    for case in (decided, working):
+        messages.post_from_resident(session, case=case, party=case.applicant, body="Hello")
+    decide_case(session, decided, outcome="upheld")
+    # As a database from before the fix has it: the decided case still marked waiting.
+    session.execute(update(Case).where(Case.id == decided.id).values(awaiting_reply_since=utcnow()))
+    migration = _migration(MIGRATION_0018, "migration_0018")
+    session.execute(text(migration.NO_LONGER_WAITING))
+    session.expire_all()
+    assert session.get_one(Case, decided.id).awaiting_reply_since is None
+    assert session.get_one(Case, working.id).awaiting_reply_since is not None

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from shared import PROJECT_ROOT
 from shared.db import make_engine, make_session_factory
 from shared.models import Case, StaffUser
-from shared.services import schema
+from shared.services import demo, schema
 
 
 def caseway(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -51,14 +51,16 @@ def test_db_upgrade_then_seed_demo_twice(fresh_database_url: str, tmp_path: Path
     first = caseway("seed-demo", env=env)
     second = caseway("seed-demo", env=env)
     assert first.returncode == 0, first.stderr
-    assert "4 cases created, 4 in all" in first.stdout
-    assert "0 cases created, 4 in all" in second.stdout
+    count = demo.expected_case_count()
+    assert f"{count} cases created, {count} in all" in first.stdout
+    assert f"0 cases created, {count} in all" in second.stdout
     assert "password for all: caseway-demo" in second.stdout
     assert "supervisor@caseway.example" in second.stdout
+    assert "supervisor2@caseway.example" in second.stdout
     engine = make_engine(fresh_database_url)
     with make_session_factory(engine)() as session:
-        assert session.scalar(select(func.count(Case.id))) == 4
-        assert session.scalar(select(func.count(StaffUser.id))) == 5
+        assert session.scalar(select(func.count(Case.id))) == count
+        assert session.scalar(select(func.count(StaffUser.id))) == len(demo.STAFF)
     assert schema.current_revision(engine) == schema.head_revision()
     engine.dispose()
 

@@ -95,3 +95,30 @@ def test_the_development_mail_catcher_prints_emails_decoded_with_links_whole() -
     assert link in shown  # whole, on one line
     assert f"Subject: {rendered.subject}" in shown  # Arabic, not an encoded word
     assert "=?utf-8?" not in shown
+
+
+def test_the_mail_catcher_shows_the_reply_address_and_message_id_for_replying_by_email() -> None:
+    """Defect 16 of issue 23: to try a reply by email from the demo, a person needs the
+    address a reply goes to (signed per case) and the Message-ID it answers."""
+    from shared.notices.catcher import readable
+
+    rendered = render_notice(NoticeKind.NEW_MESSAGE, "en", CONTEXT)
+    message = build_message(
+        rendered, sender="Caseway <noreply@caseway.example>", recipient="a@example.org",
+        message_id="<notice-7@caseway.example>",
+    )  # fmt: skip
+    message["Reply-To"] = "reply+c7.signature@replies.caseway.example"
+    shown = readable(wire_bytes(message))
+    assert "Reply-To: reply+c7.signature@replies.caseway.example" in shown
+    assert "Message-ID: <notice-7@caseway.example>" in shown
+
+
+def test_the_mail_catcher_says_when_an_email_cannot_be_answered() -> None:
+    from shared.notices.catcher import readable
+
+    rendered = render_notice(NoticeKind.NEW_MESSAGE, "en", CONTEXT)
+    message = build_message(
+        rendered, sender="Caseway <noreply@caseway.example>", recipient="a@example.org",
+        message_id="<notice-8@caseway.example>",
+    )  # fmt: skip
+    assert "Reply-To: (none: replies are not read)" in readable(wire_bytes(message))

@@ -140,6 +140,29 @@ IDENTITY_BARS = [
         "attributes": {"data-reference": "AB12 CD34"},
     },
     {},
+    {  # the case page's: its main actions as links and a button, in two menus
+        "title": {"text": "AB12 CD34"},
+        "menus": [
+            {
+                "items": [
+                    {"text": "Record the decision", "href": "/cases/AB12CD34/decision"},
+                    {
+                        "text": "Add a note",
+                        "href": "/cases/AB12CD34/history#note",
+                        "classes": "app-note",
+                        "attributes": {"data-action": "note"},
+                    },
+                ]
+            },
+            {
+                "items": [{"text": "Assign to me", "name": "me", "value": "1", "type": "submit"}],
+                "classes": "app-menu",
+                "attributes": {"id": "assign"},
+                "button": {"text": "Actions", "classes": "app-actions"},
+                "alignMenu": "right",
+            },
+        ],
+    },  # fmt: skip
 ]
 
 

@@ -130,7 +130,7 @@ def test_a_clerk_records_a_phone_call_and_the_resident_is_acknowledged_in_welsh(
         assert recorded not in access.public_timeline(session, case=case)
         audit = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.recorded"))
         assert [(a.actor_id, a.details["channel"]) for a in audit] == [(str(clerk.id), "phone")]
-    case_page = page(client, f"/cases/{case.reference}")
+    case_page = page(client, f"/cases/{case.reference}/history")
     assert f"Recorded by {clerk.display_name} from a phone call" in case_page
     # Sent: the record's pages lead to the confirmation, so Back shows no answers again.
     assert client.get(f"/intake/{token}").headers["Location"] == f"/intake/{token}/done"
@@ -145,7 +145,7 @@ def test_without_an_email_address_no_acknowledgement_is_sent(backoffice: Flask) 
         assert case.applicant.email is None
         assert case.applicant.address_line_1 == "1 Elm Street"
         assert session.scalars(select(Notice)).all() == []
-    html = page(client, f"/cases/{reference}")
+    html = page(client, f"/cases/{reference}/history")
     assert "from a letter or form sent by post" in html
 
 

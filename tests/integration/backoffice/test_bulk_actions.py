@@ -8,11 +8,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from shared.db import transaction
-from shared.models import Case, RoleCode, RoutingRule, StaffUser
+from shared.models import Case, Event, RoleCode, RoutingRule, StaffUser
 from tests.factories import make_case, make_staff, make_team
 from tests.integration.test_hostile_input import HOSTILE_TEXT, PROPERTY, new_client, raw_post
 from tests.page_checks import assert_page_checks_itself
@@ -62,7 +62,9 @@ def test_bulk_route_and_assign_report_case_by_case(backoffice: Flask) -> None:
     page = bulk(clerk_client, [("action", "route"), ("case", refs[0]), ("case", refs[1]),
                                ("case", "ZZZZ-ZZZZ-Z")])  # fmt: skip
     assert_page_checks_itself(page, "bulk result", english=True)
-    assert "1 of 3 cases done." in page
+    assert "3 cases selected." in page
+    assert "Routed: 1" in page
+    assert "Not routed: 2" in page
     assert "routed to Housing" in page
     assert "no routing rule matches it" in page
     assert "no such case, or not one you may see" in page
@@ -79,7 +81,9 @@ def test_bulk_route_and_assign_report_case_by_case(backoffice: Flask) -> None:
     sign_in_staff(boss_client, boss_email)
     assigned = bulk(boss_client, [("action", "assign"), ("to_staff", str(ids["worker"])),
                                   ("case", refs[0]), ("case", refs[1])])  # fmt: skip
-    assert "1 of 2 cases done." in assigned
+    assert "2 cases selected." in assigned
+    assert "Assigned: 1" in assigned
+    assert "Not assigned: 1" in assigned
     assert "assigned to Wyn Worker" in assigned
     assert "that person does not work this type of case" in assigned
     after = states(backoffice, refs)
@@ -99,6 +103,51 @@ def test_bulk_route_and_assign_report_case_by_case(backoffice: Flask) -> None:
     assert worker_client.post("/queue/bulk", data={"action": "route"}).status_code in (400, 403)
 
 
+def test_a_bulk_action_with_nothing_to_do_says_so_case_by_case_and_in_total(
+    backoffice: Flask,
+) -> None:
+    """Defect 15: a case already where the action would put it is neither done nor
+    refused ("0 of 1 cases done"): it needed nothing, and the page says so."""
+    sessions = backoffice.extensions["caseway"].sessions
+    with transaction(sessions) as session:
+        housing = make_team(session, code="housing", name="Housing")
+        session.add(RoutingRule(position=1, name="Complaints to housing",
+                                conditions={"case_type": ["complaint"]}, team_id=housing.id,
+                                sla_policy="standard"))  # fmt: skip
+        boss = make_staff(session, roles=[RoleCode.SUPERVISOR, RoleCode.INTAKE_CLERK])
+        boss.team_id = housing.id
+        worker = make_staff(session, roles=[RoleCode.CASEWORKER], display_name="Wyn Worker")
+        worker.team_id = housing.id
+        fresh = make_case(session, case_type="complaint", state="submitted")
+        refs = [fresh.reference]
+        boss_email, worker_id = boss.email, worker.id
+    boss_client = new_client(backoffice)
+    sign_in_staff(boss_client, boss_email)
+    first = bulk(boss_client, [("action", "route"), ("case", refs[0])])
+    assert "Routed: 1" in first
+    before = states(backoffice, refs)
+    # Routed again: it is already with the team the rules propose.
+    again = bulk(boss_client, [("action", "route"), ("case", refs[0])])
+    assert_page_checks_itself(again, "bulk result, nothing to do", english=True)
+    assert "1 case selected." in again
+    assert "Nothing to do, already where the rules send them: 1" in again
+    assert "Routed:" not in again
+    assert "Nothing to do" in again
+    assert "already with Housing" in again
+    assert "of 1 cases done" not in again
+    assert states(backoffice, refs) == before
+    with transaction(sessions) as session:
+        routed_events = session.scalar(select(func.count()).select_from(Event).where(
+            Event.kind == "routed", Event.case.has(reference=refs[0])))  # fmt: skip
+    assert routed_events == 1  # nothing written the second time
+    assign = [("action", "assign"), ("to_staff", str(worker_id)), ("case", refs[0])]
+    assert "Assigned: 1" in bulk(boss_client, assign)
+    twice = bulk(boss_client, assign)
+    assert "Nothing to do, already theirs: 1" in twice
+    assert "already assigned to Wyn Worker" in twice
+    assert "Not assigned" not in twice
+
+
 @PROPERTY
 @given(
     fields=st.lists(
@@ -115,3 +164,21 @@ def test_junk_in_the_bulk_form_never_fails(
     response = raw_post(client, "/queue/bulk", [("csrf_token", csrf_token(client, "/queue")),
                                                 *fields])  # fmt: skip
     assert response.status_code in (200, 400)
+
+
+def test_a_bulk_route_names_the_team_in_the_reader_s_language(backoffice: Flask) -> None:
+    sessions = backoffice.extensions["caseway"].sessions
+    with transaction(sessions) as session:
+        housing = make_team(session, code="housing_cy", name="Housing")
+        housing.names = {"cy": "Tai"}
+        session.add(RoutingRule(position=1, name="Complaints to housing",
+                                conditions={"case_type": ["complaint"]}, team_id=housing.id,
+                                sla_policy="standard"))  # fmt: skip
+        reference = make_case(session, case_type="complaint", state="submitted").reference
+    clerk = staff_member(backoffice, RoleCode.INTAKE_CLERK)
+    client = new_client(backoffice)
+    sign_in_staff(client, clerk.email)
+    client.get("/language/cy")
+    page = bulk(client, [("action", "route"), ("case", reference)])
+    assert "Tai" in page
+    assert "Housing" not in page

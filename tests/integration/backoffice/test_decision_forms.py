@@ -73,7 +73,7 @@ def words(html: str) -> str:
 
 
 def page_of(client: FlaskClient, reference: str) -> str:
-    return client.get(f"/cases/{reference}").get_data(as_text=True)
+    return client.get(f"/cases/{reference}/decision-record").get_data(as_text=True)
 
 
 def decide(client: FlaskClient, reference: str, **fields: object) -> TestResponse:
@@ -115,7 +115,7 @@ def test_a_complaint_is_decided_from_the_page_and_the_resident_told_in_welsh(
     assert "We took too long" in page
     response = decide(client, reference, outcome="upheld", reasons=["delay"],
                       explanation=EXPLANATION)  # fmt: skip
-    assert response.headers["Location"] == f"/cases/{reference}"
+    assert response.headers["Location"] == f"/cases/{reference}/decision-record"
     after = page_of(client, reference)
     assert "Your decision is recorded and the resident is told." in after
     assert "Upheld" in after
@@ -172,7 +172,7 @@ def test_a_decision_waits_for_a_supervisor_who_did_not_make_it(backoffice: Flask
     assert "The address is outside our area" in seen
     approved = approver.post(f"/cases/{reference}/decision/approve",
                              data=hidden_fields(seen, "approve"))  # fmt: skip
-    assert approved.headers["Location"] == f"/cases/{reference}"
+    assert approved.headers["Location"] == f"/cases/{reference}/decision-record"
     after = page_of(approver, reference)
     assert "The decision is approved and the resident is told." in after
     assert "Approved by" in after
@@ -237,7 +237,7 @@ def test_a_returned_decision_goes_back_to_work_with_comments_for_staff_only(
     assert stored(backoffice, reference)[0] == "decision_pending"  # nothing written
     comments = "Check the map: Elm Street is inside the zone."
     sent = approver.post(path, data={**hidden_fields(seen, "return"), "return-comments": comments})
-    assert sent.headers["Location"] == f"/cases/{reference}"
+    assert sent.headers["Location"] == f"/cases/{reference}/decision-record"
     assert "The decision is returned to be worked on again." in page_of(approver, reference)
     state, [decision], _ = stored(backoffice, reference)
     assert (state, decision.approved_by_id) == ("in_progress", None)
@@ -311,7 +311,11 @@ def test_a_stale_page_or_a_second_press_writes_nothing(backoffice: Flask) -> Non
     path = f"/cases/{reference}/decision"
     first = client.post(path, data={**form, **choice})
     second = client.post(path, data={**form, **choice})  # the same page, pressed again
-    assert first.headers["Location"] == second.headers["Location"] == f"/cases/{reference}"
+    assert (
+        first.headers["Location"]
+        == second.headers["Location"]
+        == f"/cases/{reference}/decision-record"
+    )
     after = page_of(client, reference)
     assert "The case changed while you were looking at it, so nothing was done." in after
     assert len(stored(backoffice, reference)[1]) == 1

@@ -130,21 +130,21 @@ def test_a_document_staff_add_is_checked_for_viruses_then_opens(backoffice: Flas
     client, member_id = member_of(backoffice, RoleCode.CASEWORKER)
     form = page(client, f"/cases/{reference}/documents/new")
     assert f"<title>Add a document to case {reference} –" in form
-    assert f'href="/cases/{reference}#documents"' in form  # back to the case
+    assert f'href="/cases/{reference}/documents"' in form  # back to the case
     assert 'enctype="multipart/form-data"' in form
     content = samples.pdf(b"notes of the site visit")
 
     sent = upload(client, reference, content, "Site visit.pdf", classification="public")
 
     assert sent.status_code == 302
-    assert sent.headers["Location"] == f"/cases/{reference}#documents"
+    assert sent.headers["Location"] == f"/cases/{reference}/documents"
     (document,) = all_documents(backoffice)
     assert (document.uploaded_by_staff_id, document.uploaded_by_party_id) == (member_id, None)
     assert document.scan_state is ScanState.AWAITING_SCAN
     assert document.classification is Classification.PUBLIC  # as chosen
     storage = backoffice.extensions["caseway"].storage
     assert storage.exists(Area.QUARANTINE, document.storage_key)
-    case_page = page(client, f"/cases/{reference}")
+    case_page = page(client, f"/cases/{reference}/documents")
     assert "“Site visit.pdf” has been added. It is being checked for viruses" in case_page
     assert "Being checked for viruses" in case_page
     assert "Cai Caseworker (staff)" in case_page
@@ -157,7 +157,7 @@ def test_a_document_staff_add_is_checked_for_viruses_then_opens(backoffice: Flas
     (document,) = all_documents(backoffice)
     assert document.scan_state is ScanState.CLEAN
     assert storage.exists(Area.RELEASED, document.storage_key)
-    case_page = page(client, f"/cases/{reference}")
+    case_page = page(client, f"/cases/{reference}/documents")
     assert "No virus found" in case_page
     assert f'href="/documents/{document.public_id}"' in case_page
     with client.get(f"/documents/{document.public_id}") as download:
@@ -199,7 +199,7 @@ def test_a_file_with_a_virus_is_held_and_never_served(backoffice: Flask) -> None
     storage = backoffice.extensions["caseway"].storage
     assert storage.exists(Area.QUARANTINE, document.storage_key)
     assert not storage.exists(Area.RELEASED, document.storage_key)
-    case_page = page(client, f"/cases/{reference}")
+    case_page = page(client, f"/cases/{reference}/documents")
     assert "Held: a virus was found" in case_page
     assert f"/documents/{document.public_id}" not in case_page
     assert client.get(f"/documents/{document.public_id}").status_code == 404
@@ -250,12 +250,14 @@ def test_a_change_of_classification_needs_a_reason_and_is_audited(backoffice: Fl
     reference = case_in_team(backoffice)
     document = document_on(backoffice, reference, filename="passport.pdf")
     client, member_id = member_of(backoffice, RoleCode.CASEWORKER)
-    assert f'href="/documents/{document.public_id}"' in page(client, f"/cases/{reference}")
+    assert f'href="/documents/{document.public_id}"' in page(
+        client, f"/cases/{reference}/documents"
+    )
     path = f"/cases/{reference}/documents/{document.id}/classification"
     form = page(client, path)
     assert "<title>Change the classification of passport.pdf –" in form
     assert 'value="personal" checked' in form  # as it is now
-    assert f'href="/cases/{reference}#documents"' in form
+    assert f'href="/cases/{reference}/documents"' in form
 
     refused = post_form(client, path, {"classification": "sensitive",
                                        "pii_tags": ["identity_document"], "reason": "  "})  # fmt: skip
@@ -279,7 +281,7 @@ def test_a_change_of_classification_needs_a_reason_and_is_audited(backoffice: Fl
     assert "It is a copy of a passport" in history
     assert "Cai Caseworker" in history
     assert "Sensitive: Identity document, Name" in history
-    case_page = page(client, f"/cases/{reference}")
+    case_page = page(client, f"/cases/{reference}/documents")
     assert "Sensitive: Identity document, Name" in case_page
     # Sensitive: only the assignee and supervisors open it now, not the rest of the team.
     assert f"/documents/{document.public_id}" not in case_page
@@ -335,7 +337,7 @@ def test_the_versions_of_a_document_are_listed_newest_first(backoffice: Flask) -
     first = document_on(backoffice, reference, filename="plan.pdf")
     second = document_on(backoffice, reference, filename="plan v2.pdf", previous=first)
     client, _ = member_of(backoffice, RoleCode.CASEWORKER)
-    case_page = page(client, f"/cases/{reference}")
+    case_page = page(client, f"/cases/{reference}/documents")
     assert "plan v2.pdf" in case_page
     assert "plan.pdf" not in case_page  # only the newest is listed
     assert f'href="/cases/{reference}/documents/{second.id}/versions">2 versions' in case_page
@@ -379,7 +381,7 @@ def test_an_auditor_reads_the_documents_and_changes_nothing(backoffice: Flask) -
     reference = case_in_team(backoffice)
     document = document_on(backoffice, reference, filename="letter.pdf")
     auditor, _ = member_of(backoffice, RoleCode.AUDITOR)
-    case_page = page(auditor, f"/cases/{reference}")
+    case_page = page(auditor, f"/cases/{reference}/documents")
     assert "letter.pdf" in case_page
     assert "Add a document" not in case_page
     assert "Change classification" not in case_page

@@ -68,7 +68,7 @@ def write(client: FlaskClient, reference: str, body: str, rfi: bool = False) -> 
     response = post_form(client, f"/cases/{reference}/messages", data,
                          form_page=f"/cases/{reference}")  # fmt: skip
     if response.status_code == 302:
-        assert response.headers["Location"] == f"/cases/{reference}#messages"
+        assert response.headers["Location"] == f"/cases/{reference}/conversation"
         return None
     assert response.status_code == 200
     return response.get_data(as_text=True)
@@ -98,7 +98,7 @@ def new_message_notices(app: Flask, reference: str) -> list[Notice]:
 
 
 def messages_section(page: str) -> str:
-    return page.split('id="messages"')[1].split('id="documents"')[0]
+    return page.split('id="messages"')[1]
 
 
 def from_resident(app: Flask, reference: str, body: str) -> None:
@@ -122,7 +122,7 @@ def test_a_reply_is_kept_shown_as_text_and_announced_once_in_the_residents_langu
     assert notice.context["reference"] == reference
     assert "message_id" in notice.context
     assert HOSTILE_BODY not in str(notice.context)  # the email never carries the body
-    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    page = client.get(f"/cases/{reference}/conversation").get_data(as_text=True)
     assert "Your message is sent to the resident." in page
     section = messages_section(page)
     assert "&lt;script&gt;alert(" in section
@@ -132,7 +132,7 @@ def test_a_reply_is_kept_shown_as_text_and_announced_once_in_the_residents_langu
     assert 'href="https://example.org/a?b=1" rel="noreferrer noopener"' in section
     assert member.display_name in section
     assert note not in section
-    assert note in page
+    assert note in client.get(f"/cases/{reference}/history").get_data(as_text=True)
     # Nowhere the resident looks: their case and conversation in the portal, the email.
     with sessions(backoffice)() as session:
         email_address = session.scalars(
@@ -155,7 +155,7 @@ def test_a_request_for_information_stops_the_clock_and_the_reply_restarts_it(
     backoffice: Flask,
 ) -> None:
     client, member, reference = setup(backoffice)
-    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    page = client.get(f"/cases/{reference}/conversation").get_data(as_text=True)
     assert "This is a request for information" in page
     assert write(client, reference, "Please send your tenancy agreement.", rfi=True) is None
     case = the_case(backoffice, reference)
@@ -163,7 +163,7 @@ def test_a_request_for_information_stops_the_clock_and_the_reply_restarts_it(
     assert case.clock_stopped_at is not None
     # One email for the message, none for the transition.
     assert [n.kind for n in new_message_notices(backoffice, reference)] == ["new_message"]
-    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    page = client.get(f"/cases/{reference}/conversation").get_data(as_text=True)
     assert "This is a request for information" not in page  # not from this state
     assert "My work" in page
     assert "Messages</a>" in page
@@ -182,7 +182,7 @@ def test_a_request_for_information_stops_the_clock_and_the_reply_restarts_it(
     assert reference in inbox
     assert "Unread" in inbox
     assert "1 case waits for an answer." in inbox
-    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    page = client.get(f"/cases/{reference}/conversation").get_data(as_text=True)
     assert "govuk-tag--blue" in messages_section(page)  # marked new once, then read
     work = client.get("/my-work").get_data(as_text=True)
     assert reference not in work.split('id="new-messages"')[1].split('id="team-waiting"')[0]
@@ -209,8 +209,8 @@ def test_held_emailed_replies_are_accepted_or_rejected(backoffice: Flask) -> Non
         ids = [message.id for message in held]
     assert the_case(backoffice, reference).state == "awaiting_information"  # held: no restart
     inbox = client.get("/messages").get_data(as_text=True)
-    assert inbox.split('id="held"')[1].count(f"/cases/{reference}#message-") == 2
-    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    assert inbox.split('id="held"')[1].count(f"/cases/{reference}/conversation#message-") == 2
+    page = client.get(f"/cases/{reference}/conversation").get_data(as_text=True)
     assert "someone1@elsewhere.example" in page
     assert page.count("Held: sent from another") == 2
     token = csrf_token(client, f"/cases/{reference}")
@@ -248,7 +248,7 @@ def test_the_inbox_lists_unanswered_cases_oldest_first_that_the_person_may_see(
         from_resident(backoffice, reference, f"Any news on {reference}?")
     assert write(client, references[1], "Yes: it is being checked.") is None
     inbox = client.get("/messages").get_data(as_text=True)
-    listed = re.findall(r'href="/cases/([0-9A-Z-]+)#messages"', inbox)
+    listed = re.findall(r'href="/cases/([0-9A-Z-]+)/conversation"', inbox)
     assert listed == [first, references[0]]
     assert "2 cases wait for an answer." in inbox
     with sessions(backoffice)() as session:  # a page at a time, both ways
@@ -344,13 +344,15 @@ def test_a_reply_template_comes_in_the_residents_language_and_closed_cases_take_
         cases.transition(session, case=closed, name="withdraw", actor=closed.applicant,
                          reason="Moved away")  # fmt: skip
         closed_reference = closed.reference
-    page = client.get(f"/cases/{reference}?reply_template=more-information")
+    page = client.get(f"/cases/{reference}/conversation?reply_template=more-information")
     text = page.get_data(as_text=True)
     assert f"Bonjour Ana Silva, au sujet de {reference}.</textarea>" in text
     assert "Plus d’informations" in text
-    unknown = client.get(f"/cases/{reference}?reply_template=%00nope").get_data(as_text=True)
+    unknown = client.get(f"/cases/{reference}/conversation?reply_template=%00nope").get_data(
+        as_text=True
+    )
     assert "Bonjour" not in unknown
-    page = client.get(f"/cases/{closed_reference}").get_data(as_text=True)
+    page = client.get(f"/cases/{closed_reference}/conversation").get_data(as_text=True)
     assert "Write to the resident" not in page
     assert "No messages yet." in page
 

@@ -42,7 +42,7 @@ def areas(page: str) -> list[tuple[str, bool]]:
 def test_the_history_is_moj_timeline_with_who_did_it_and_notes_as_text(backoffice: Flask) -> None:
     client, reference = caseworker_on_a_case(backoffice)
     post_form(client, f"/cases/{reference}/notes", {"note": NOTE}, form_page=f"/cases/{reference}")
-    page = client.get(f"/cases/{reference}").get_data(as_text=True)
+    page = client.get(f"/cases/{reference}/history").get_data(as_text=True)
     timeline = page[page.index('<div class="moj-timeline">') :]
     first = timeline[: timeline.index('<div class="moj-timeline__item">', 30)]
     assert '<h3 class="moj-timeline__title">' in first
@@ -62,7 +62,7 @@ def test_the_case_page_has_an_identity_bar_and_its_area_is_current(backoffice: F
     bar = re.search(r'<span class="moj-identity-bar__title">(.*?)</span>\s*</div>', page, re.S)
     assert bar is not None
     assert reference in bar.group(1)
-    assert "With a caseworker" in bar.group(1)  # the state, in the workflow's words
+    assert "Assigned" in bar.group(1)  # the state, in the workflow's words for staff
     assert 'class="moj-badge"' in bar.group(1)
     assert page.index("moj-identity-bar") < page.index("<main")  # under the header
     assert ("Find a case", True) in areas(page)

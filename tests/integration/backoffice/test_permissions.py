@@ -136,6 +136,10 @@ def test_each_role_reaches_exactly_the_pages_its_permissions_open(
             # Assisted intake's steps with the sample token, which names no case being
             # recorded (tests/integration/backoffice/test_assisted_intake.py walks them).
             assert status == 404, path
+        elif endpoint.startswith("teams.") and role is RoleCode.AUDITOR:
+            # Auditors read every team's page: the sample team's (the list of teams, with
+            # one team, leads straight to it).
+            assert status == (302 if endpoint == "teams.index" else 200), path
         elif endpoint == "teams.team" and allowed(role, endpoint):
             assert status == 404, path  # not their team (test_team_page.py shows their own)
         elif allowed(role, endpoint):
@@ -156,6 +160,31 @@ def test_each_role_can_send_only_the_forms_its_permissions_open(
         path = paths(endpoint)
         status = client.post(path, data={"csrf_token": token}).status_code
         assert status == 403, (role, path, status)
+
+
+# The lists an auditor reads (they read everything and change nothing): each answers them
+# with no form in its main content, so nothing that changes data is offered.
+AUDITOR_LISTS = [
+    "queue.index",
+    "messages.inbox",
+    "teams.team",
+    "routing_rules.index",
+    "routing_rules.history",
+]
+
+
+def test_the_auditor_reads_the_lists_with_no_form_that_changes_anything(
+    backoffice: Flask,
+) -> None:
+    client, paths = signed_in_with_samples(backoffice, RoleCode.AUDITOR)
+    for endpoint in AUDITOR_LISTS:
+        response = client.get(paths(endpoint))
+        assert response.status_code == 200, endpoint
+        main = response.get_data(as_text=True).split('id="main-content"', 1)[1]
+        assert 'method="post"' not in main, endpoint
+        assert allowed(RoleCode.AUDITOR, endpoint)
+    writes = {Permission.TRIAGE, Permission.WORK_CASES, Permission.ASSIGN, Permission.CONFIGURE}
+    assert not writes & ROLE_PERMISSIONS[RoleCode.AUDITOR]
 
 
 def test_the_auditor_reads_and_the_administrator_does_not_work_cases() -> None:

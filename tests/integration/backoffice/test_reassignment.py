@@ -78,7 +78,7 @@ def test_an_administrator_hands_every_open_case_on_then_deactivates(backoffice: 
         ).all()
         assert sorted(audits) == sorted([open_one, open_two])
     auditor, _ = signed_in_client(backoffice, RoleCode.AUDITOR)
-    history = auditor.get(f"/cases/{open_one}").get_data(as_text=True)
+    history = auditor.get(f"/cases/{open_one}/history").get_data(as_text=True)
     assert "Reassigned" in history
     assert REASON in history
     post_form(admin, f"/staff/{leaver.id}/deactivate", {}, form_page=f"/staff/{leaver.id}")

@@ -66,7 +66,7 @@ def test_an_appeal_and_the_decision_it_challenges_link_each_other(backoffice: Fl
         original_ref, appeal_ref = original.reference, appeal.reference
         appeal_label = appeal.case_type.label("en")
         original_label = original.case_type.label("en")
-        original_status = workflow_for("application", original.workflow_version).status_text(
+        original_status = workflow_for("application", original.workflow_version).staff_text(
             original.state, "en"
         )
     client = member_of(backoffice, RoleCode.CASEWORKER)
@@ -81,7 +81,7 @@ def test_an_appeal_and_the_decision_it_challenges_link_each_other(backoffice: Fl
     assert "The decision this appeal challenges" in on_appeal
     assert linked(on_appeal) == [original_ref]
     assert original_label in on_appeal
-    assert original_status in on_appeal  # its status, in the workflow's words
+    assert original_status in on_appeal  # its status, in the workflow's words for staff
 
 
 def test_only_cases_the_person_may_see_are_listed(backoffice: Flask) -> None:

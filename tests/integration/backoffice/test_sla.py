@@ -23,7 +23,7 @@ from shared.jobs.escalation import escalate_overdue_cases
 from shared.jobs.queues import MAINTENANCE, queue
 from shared.models import AuditEvent, Case, ClosureDay, Event, Notice, RoleCode
 from shared.models.base import utcnow
-from shared.services import cases, sla
+from shared.services import cases, messages, sla
 from shared.sla.calendar import WorkingCalendar, calendar_for
 from tests.factories import make_case, make_staff, make_team, supervisor
 from tests.integration.backoffice.test_case_page import case_in_team, team_member
@@ -61,8 +61,9 @@ def test_the_clock_stops_while_waiting_and_the_date_moves_on_by_the_days_paused(
         case = session.scalars(select(Case).where(Case.reference == reference)).one()
         submitted = case.submitted_at.date()
         assert case.due_at == sla.end_of(calendar_for(session, None).add(submitted, 20))
-        cases.transition(session, case=case, name="request_information", actor=supervisor(session),
-                         reason="Send your tenancy agreement")  # fmt: skip
+        messages.post_from_staff(session, case=case, staff=supervisor(session),
+                                 body="Send your tenancy agreement",
+                                 request_for_information=True)  # fmt: skip
         assert case.clock_stopped_at is not None
         assert sla.sla_flag(case, utcnow()) is None  # nobody's lateness while it waits
         # It stopped twelve days ago (as if the resident took that long to answer).
@@ -120,8 +121,8 @@ def test_a_supervisor_extends_with_a_reason_and_a_caseworker_may_not(backoffice:
         ).one()
         assert audit.details["working_days"] == 5
     shown = boss.get(f"/cases/{reference}").get_data(as_text=True)
-    assert "Due date extended" in shown
     assert "5 working days" in shown
+    assert "Due date extended" in boss.get(f"/cases/{reference}/history").get_data(as_text=True)
     # A caseworker of the same team: 403, and nothing changes.
     worker, _ = team_member(backoffice, RoleCode.CASEWORKER)
     assert extend(worker, reference, "5", "Because").status_code == 403
@@ -268,8 +269,8 @@ def test_the_overdue_escalation_tells_the_supervisors_once_even_run_twice_at_onc
         for case in [*late, waiting, on_time]:
             case.team = team
         session.flush()
-        cases.transition(session, case=waiting, name="request_information",
-                         actor=supervisor(session), reason="Proof of address")  # fmt: skip
+        messages.post_from_staff(session, case=waiting, staff=supervisor(session),
+                                 body="Proof of address", request_for_information=True)  # fmt: skip
         for case in [*late, waiting]:
             case.due_at = utcnow() - timedelta(days=2)
         late_ids, boss_ids = [c.id for c in late], {b.id for b in bosses}

@@ -116,7 +116,7 @@ def test_triage_sets_everything_and_the_due_date(backoffice: Flask) -> None:
         routed = session.scalars(select(AuditEvent).where(AuditEvent.action == "case.routed")).one()
         assert routed.details["proposed_by_rule"] == rule_id
         assert routed.details["overridden"] is False
-    history = clerk.get(f"/cases/{reference}").get_data(as_text=True)
+    history = clerk.get(f"/cases/{reference}/history").get_data(as_text=True)
     assert "Routed to a team" in history
     assert TRIAGE["risk_reason"] in history
 
@@ -157,12 +157,14 @@ def test_refused_triage_keeps_what_was_typed_and_writes_nothing(backoffice: Flas
     found = case_named(backoffice, reference)
     assert (found.team_id, found.sla_policy) == (housing_id, "standard")
     with backoffice.extensions["caseway"].sessions() as session:
-        note = session.scalars(
-            select(Event.note).where(Event.case_id == found.id, Event.kind == "routed")
+        routed = session.scalars(
+            select(Event).where(Event.case_id == found.id, Event.kind == "routed")
         ).one()
-        assert note is not None
-        assert "Overrode rule 2 “Welsh badges”" in note
-        assert "Housing knows this street" in note
+        # Codes kept; the history words them when shown (backoffice/sections/history_words.py).
+        assert routed.details is not None
+        assert routed.details["overridden"] is True
+        assert routed.details["rule"] == {"position": 2, "name": "Welsh badges"}
+        assert routed.note == "Housing knows this street"
 
 
 def supervisor_team(app: Flask, team_id: int) -> None:

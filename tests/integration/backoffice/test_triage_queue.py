@@ -30,10 +30,10 @@ from shared.models.base import utcnow
 from shared.scanning import Verdict
 from shared.services import queue
 from shared.services.queue import Cursor, QueueFilters
-from tests.factories import make_case, make_document, make_party, make_team
+from tests.factories import make_case, make_document, make_party, make_staff, make_team
 from tests.integration.test_hostile_input import HOSTILE_TEXT, PROPERTY, new_client
 from tests.page_checks import assert_page_checks_itself
-from tests.staff_signing_in import sign_in_staff, signed_in_client, staff_member
+from tests.staff_signing_in import csrf_token, sign_in_staff, signed_in_client, staff_member
 
 REFERENCE = re.compile(r'name="case" type="checkbox" value="([^"]+)"')
 
@@ -125,8 +125,8 @@ def test_the_queue_lists_new_cases_filters_and_sorts(backoffice: Flask) -> None:
     client = new_client(backoffice)
     sign_in_staff(client, supervisor.email)
     assert listed(client.get("/queue").get_data(as_text=True)) == [refs["held"]]
-    # Caseworkers and auditors do not triage.
-    for role in (RoleCode.CASEWORKER, RoleCode.AUDITOR, RoleCode.ADMINISTRATOR):
+    # Caseworkers and administrators do not triage (auditors read it: see below).
+    for role in (RoleCode.CASEWORKER, RoleCode.ADMINISTRATOR):
         other_client, _ = signed_in_client(backoffice, role)
         assert other_client.get("/queue").status_code == 403
 
@@ -287,7 +287,7 @@ def test_filters_survive_a_round_trip_and_drop_junk() -> None:
     query=st.lists(
         st.tuples(
             st.sampled_from(["case_type", "channel", "priority", "area", "flag", "sla", "sort",
-                             "cursor", "direction", "view"]),
+                             "cursor", "direction", "view", "state"]),
             HOSTILE_TEXT,
         ),
         max_size=6,
@@ -314,3 +314,101 @@ def test_the_queue_shows_case_details(backoffice: Flask) -> None:
     assert "Normal" in page
     home = clerk.get("/").get_data(as_text=True)
     assert 'href="/queue"' in home
+
+
+SELECT_HEADING = re.compile(r"<th scope=\"col\"[^>]*>\s*(.*?)\s*</th>", re.S)
+
+
+def test_the_select_column_heading_is_hidden_text_not_markup(backoffice: Flask) -> None:
+    """Defect 1: the heading was `&lt;span class=...&gt;Select&lt;/span&gt;`, shown (and
+    read out) as text."""
+    with transaction(backoffice.extensions["caseway"].sessions) as session:
+        make_case(session, state="submitted")
+    clerk, _ = signed_in_client(backoffice, RoleCode.INTAKE_CLERK)
+    page = clerk.get("/queue").get_data(as_text=True)
+    assert "&lt;span" not in page
+    first_heading = SELECT_HEADING.findall(page)[0]
+    assert first_heading == '<span class="govuk-visually-hidden">Select</span>'
+
+
+def test_rows_show_state_team_and_assignee_and_the_queue_filters_by_state(
+    backoffice: Flask,
+) -> None:
+    """Defect 9: a clerk tells what is done (routed to a team, assigned) from the row, and
+    narrows the queue to a state."""
+    sessions = backoffice.extensions["caseway"].sessions
+    now = utcnow()
+    with transaction(sessions) as session:
+        housing = make_team(session, code="housing", name="Housing")
+        new = received(session, now - timedelta(days=3), state="submitted")
+        routed = received(session, now - timedelta(days=2), state="triage")
+        routed.team_id = housing.id
+        taken = received(session, now - timedelta(days=1), state="triage")
+        taken.team_id = housing.id
+        person = make_staff(session, display_name="Wyn Worker")
+        taken.assignee_id = person.id
+        refs = [new.reference, routed.reference, taken.reference]
+    clerk, _ = signed_in_client(backoffice, RoleCode.INTAKE_CLERK)
+    page = clerk.get("/queue").get_data(as_text=True)
+    rows = dict(zip(refs, re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', page, re.S)[1:],
+                    strict=True))  # fmt: skip
+    assert "Submitted" in rows[refs[0]]
+    assert "No team yet" in rows[refs[0]]
+    assert "Nobody yet" in rows[refs[0]]
+    assert "In triage" in rows[refs[1]]
+    assert "Housing" in rows[refs[1]]
+    assert "Nobody yet" in rows[refs[1]]
+    assert "Housing" in rows[refs[2]]
+    assert "Wyn Worker" in rows[refs[2]]
+    assert 'name="state"' in page  # the filter panel offers the states
+    assert listed(clerk.get("/queue?state=submitted").get_data(as_text=True)) == refs[:1]
+    by_state = clerk.get("/queue?state=triage").get_data(as_text=True)
+    assert listed(by_state) == refs[1:]
+    assert "2 cases" in by_state
+    assert listed(clerk.get("/queue?state=decided").get_data(as_text=True)) == refs
+    args = QueueFilters.from_args({"state": ["triage", "nope"]}, case_types=[])
+    assert args.states == ("triage",)
+    assert QueueFilters.from_args(args.to_saved()) == args
+
+
+def test_auditors_read_the_queue_and_change_nothing(backoffice: Flask) -> None:
+    """Defect 14: an auditor sees every case in the queue, with no form that changes
+    anything shown, and any such form sent is refused."""
+    with transaction(backoffice.extensions["caseway"].sessions) as session:
+        reference = make_case(session, state="submitted").reference
+    auditor, _ = signed_in_client(backoffice, RoleCode.AUDITOR)
+    response = auditor.get("/queue")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert_page_checks_itself(page, "queue as an auditor", english=True)
+    assert f'href="/cases/{reference}"' in page
+    assert 'method="post"' not in page.split('id="main-content"')[1]
+    assert 'name="case"' not in page  # no boxes to tick
+    assert 'href="/queue"' in auditor.get("/").get_data(as_text=True)
+    csrf = csrf_token(auditor, "/")  # the queue has no form of theirs: sign-out's token
+    for path, data in [("/queue/bulk", {"action": "route", "case": reference}),
+                       ("/queue/views", {"name": "Mine", "query": ""})]:  # fmt: skip
+        assert auditor.post(path, data={"csrf_token": csrf, **data}).status_code == 403
+
+
+def test_staff_lists_take_the_whole_width_and_other_pages_keep_the_reading_column(
+    backoffice: Flask,
+) -> None:
+    """Defect 19: in the 960 px reading column a work queue's columns were cut off on a
+    1280 px screen. Lists opt in to the whole width; a form or a case page does not."""
+    with transaction(backoffice.extensions["caseway"].sessions) as session:
+        team = make_team(session)
+        person = make_staff(session, roles=list(RoleCode), email="lists@council.example")
+        person.team_id = team.id
+    client = new_client(backoffice)
+    sign_in_staff(client, "lists@council.example")
+    full = "govuk-width-container caseway-width-container--full"
+    for path in ["/queue", "/my-work", "/messages", "/teams", "/teams/permits",
+                 "/routing-rules"]:  # fmt: skip
+        response = client.get(path, follow_redirects=True)  # /teams: on to their one team
+        assert response.status_code == 200, path
+        assert full in response.get_data(as_text=True), path
+    for path in ["/", "/routing-rules/new", "/cases/find"]:
+        page = client.get(path).get_data(as_text=True)
+        assert 'class="govuk-width-container"' in page, path
+        assert full not in page, path
