@@ -9,10 +9,11 @@ from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from shared.db import transaction
-from shared.models import Case, Event, RoleCode, RoutingRule, StaffUser
+from shared.models import Case, Event, RoleCode, RoutingRule, StaffUser, Team
 from tests.factories import make_case, make_staff, make_team
 from tests.integration.test_hostile_input import HOSTILE_TEXT, PROPERTY, new_client, raw_post
 from tests.page_checks import assert_page_checks_itself
@@ -26,6 +27,15 @@ def bulk(client: FlaskClient, fields: list[tuple[str, str]]) -> str:
     return response.get_data(as_text=True)
 
 
+def housing_routed_complaints(session: Session) -> Team:
+    """A Housing team that the only routing rule sends complaints to."""
+    housing = make_team(session, code="housing", name="Housing")
+    session.add(RoutingRule(position=1, name="Complaints to housing",
+                            conditions={"case_type": ["complaint"]}, team_id=housing.id,
+                            sla_policy="standard"))  # fmt: skip
+    return housing
+
+
 def states(app: Flask, references: list[str]) -> dict[str, tuple[str, int | None, int | None]]:
     with app.extensions["caseway"].sessions() as session:
         found = session.scalars(select(Case).where(Case.reference.in_(references)))
@@ -35,10 +45,7 @@ def states(app: Flask, references: list[str]) -> dict[str, tuple[str, int | None
 def test_bulk_route_and_assign_report_case_by_case(backoffice: Flask) -> None:
     sessions = backoffice.extensions["caseway"].sessions
     with transaction(sessions) as session:
-        housing = make_team(session, code="housing", name="Housing")
-        session.add(RoutingRule(position=1, name="Complaints to housing",
-                                conditions={"case_type": ["complaint"]}, team_id=housing.id,
-                                sla_policy="standard"))  # fmt: skip
+        housing = housing_routed_complaints(session)
         complaint = make_case(session, case_type="complaint", state="submitted")
         application = make_case(session, state="submitted")  # no rule matches
         boss = make_staff(session, roles=[RoleCode.SUPERVISOR, RoleCode.INTAKE_CLERK])
@@ -110,10 +117,7 @@ def test_a_bulk_action_with_nothing_to_do_says_so_case_by_case_and_in_total(
     refused ("0 of 1 cases done"): it needed nothing, and the page says so."""
     sessions = backoffice.extensions["caseway"].sessions
     with transaction(sessions) as session:
-        housing = make_team(session, code="housing", name="Housing")
-        session.add(RoutingRule(position=1, name="Complaints to housing",
-                                conditions={"case_type": ["complaint"]}, team_id=housing.id,
-                                sla_policy="standard"))  # fmt: skip
+        housing = housing_routed_complaints(session)
         boss = make_staff(session, roles=[RoleCode.SUPERVISOR, RoleCode.INTAKE_CLERK])
         boss.team_id = housing.id
         worker = make_staff(session, roles=[RoleCode.CASEWORKER], display_name="Wyn Worker")
@@ -169,11 +173,7 @@ def test_junk_in_the_bulk_form_never_fails(
 def test_a_bulk_route_names_the_team_in_the_reader_s_language(backoffice: Flask) -> None:
     sessions = backoffice.extensions["caseway"].sessions
     with transaction(sessions) as session:
-        housing = make_team(session, code="housing_cy", name="Housing")
-        housing.names = {"cy": "Tai"}
-        session.add(RoutingRule(position=1, name="Complaints to housing",
-                                conditions={"case_type": ["complaint"]}, team_id=housing.id,
-                                sla_policy="standard"))  # fmt: skip
+        housing_routed_complaints(session).names = {"cy": "Tai"}
         reference = make_case(session, case_type="complaint", state="submitted").reference
     clerk = staff_member(backoffice, RoleCode.INTAKE_CLERK)
     client = new_client(backoffice)
