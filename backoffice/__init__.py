@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from backoffice.sections.sla import FLAG_TAGS
+from shared.casetypes.access import check_field_access
 from shared.config import Settings
 from shared.models import Case, RoleCode
 from shared.services import filing
@@ -33,12 +34,15 @@ def create_backoffice(settings: Settings | None = None) -> Flask:
         reassignment,
         reply_templates,
         routing_rules,
+        sensitive,
         sign_in,
+        single_sign_on,
         sla,
         staff,
         tasks,
         teams,
         triage,
+        two_factor,
     )
 
     app = create_app(
@@ -47,11 +51,13 @@ def create_backoffice(settings: Settings | None = None) -> Flask:
     # "/cases/0//notes" is no address of ours: a 404, not a redirect that merges the slashes
     # and sends a forged form on to another case's address.
     app.url_map.merge_slashes = False
+    check_field_access()  # sensitive fields' limits: a mistake stops the app here
     auth.init(app)
     limits.init(app, app.extensions["caseway"].settings.redis_url)
     for view in (
         home,
         sign_in,
+        single_sign_on,
         staff,
         cases,
         decisions,
@@ -60,6 +66,7 @@ def create_backoffice(settings: Settings | None = None) -> Flask:
         intake,
         reassignment,
         parties,
+        sensitive,
         queue,
         assignment,
         my_work,
@@ -69,6 +76,7 @@ def create_backoffice(settings: Settings | None = None) -> Flask:
         triage,
         routing_rules,
         reply_templates,
+        two_factor,
     ):
         app.register_blueprint(view.blueprint)
     app.add_template_global(roles.role_names)

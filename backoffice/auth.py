@@ -2,7 +2,7 @@
 
 Every view declares what it needs: `@requires(Permission.X)`, or `@open_to_anyone` for
 the few pages a person needs before signing in. A view that declares nothing is refused
-to everyone (and tests/integration/backoffice/test_permissions.py fails for it).
+to everyone (and tests/security/test_permissions.py fails for it).
 Views of the shared core (health, language, session) are declared in SHARED_VIEWS.
 """
 
@@ -18,8 +18,8 @@ from werkzeug.wrappers import Response
 
 from shared.models import StaffUser
 from shared.permissions import Permission, may
-from shared.services import staff_sign_in
-from shared.web import db_session
+from shared.services import staff_sessions
+from shared.web import db_session, unit_of_work
 
 View = TypeVar("View", bound=Callable[..., Any])
 OPEN = "open to anyone"
@@ -39,13 +39,15 @@ login_manager = LoginManager()
 
 class SignedIn(UserMixin):
     """Flask-Login's view of a member of staff. Its id carries the session version, so
-    "sign out everywhere", a new password or deactivation ends every session at once."""
+    "sign out everywhere", a new password or deactivation ends every session at once, and
+    this session's own key, so signing out ends this one on the server."""
 
-    def __init__(self, staff: StaffUser) -> None:
+    def __init__(self, staff: StaffUser, key: str) -> None:
         self.staff = staff
+        self.key = key
 
     def get_id(self) -> str:
-        return f"{self.staff.id}:{self.staff.session_version}"
+        return f"{self.staff.id}:{self.staff.session_version}:{self.key}"
 
 
 def init(app: Flask) -> None:
@@ -65,13 +67,13 @@ def init(app: Flask) -> None:
 
 @login_manager.user_loader  # type: ignore[untyped-decorator]
 def _load(user_id: str) -> SignedIn | None:
-    staff_id, _, version = user_id.partition(":")
-    if not staff_id.isdigit() or not version.isdigit():
-        return None
-    found = staff_sign_in.signed_in_staff(
-        db_session(), staff_id=int(staff_id), version=int(version)
+    staff_id, version, key = (user_id.split(":", 2) + ["", ""])[:3]
+    if not staff_id.isdigit() or not version.isdigit() or not key:
+        return None  # also a cookie from before sessions were kept on the server
+    found = staff_sessions.signed_in_staff(
+        db_session(), staff_id=int(staff_id), version=int(version), key=key
     )
-    return SignedIn(found) if found is not None else None
+    return SignedIn(found, key) if found is not None else None
 
 
 def acting_staff() -> StaffUser:
@@ -148,8 +150,26 @@ def start_session(staff: StaffUser) -> None:
     (no fixation), except the language they chose."""
     from flask_login import login_user
 
+    with unit_of_work() as db:
+        key = staff_sessions.begin(db, staff=staff)
+    _clear_session_keeping_language()
+    login_user(SignedIn(staff, key))
+
+
+def end_session() -> None:
+    """Sign out: this session ends on the server as well as in the browser, so a copy of
+    its cookie opens nothing afterwards."""
+    from flask_login import logout_user
+
+    if current_user.is_authenticated:
+        with unit_of_work() as db:
+            staff_sessions.end(db, staff=current_user.staff, key=current_user.key)
+    logout_user()
+    _clear_session_keeping_language()
+
+
+def _clear_session_keeping_language() -> None:
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
-    login_user(SignedIn(staff))

@@ -13,6 +13,8 @@ from flask_limiter.util import get_remote_address
 limiter = Limiter(get_remote_address, swallow_errors=True)
 
 PER_CLIENT_SIGN_IN = "10 per 5 minutes"
+# Passwords and two-factor codes are counted together, against one limit per client.
+SIGN_IN_SCOPE = "sign-in"
 
 
 def init(app: Flask, redis_url: str) -> None:

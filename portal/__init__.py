@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale
-from werkzeug.wrappers import Response
 
 from shared.casetypes import load_case_types
 from shared.config import Settings
@@ -56,15 +55,6 @@ def create_portal(settings: Settings | None = None) -> Flask:
             session.clear()
             if locale:
                 session["locale"] = locale
-
-    @app.after_request
-    def _never_stored(response: Response) -> Response:
-        # Deny by default: nearly every page can show personal data (a case, a form's
-        # answers, a file), so no browser or shared cache may keep any of them. Only static
-        # assets are the same for everyone.
-        if request.endpoint != "static":
-            response.cache_control.no_store = True
-        return response
 
     app.add_template_global(case_type_label)
     app.add_template_global(status.status_text)

@@ -14,12 +14,24 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from shared import PROJECT_ROOT, catalogs
+from shared.cli_keys import keys_group
 from shared.config import ConfigError, Settings, load_settings
 from shared.db import make_engine, transaction
+from shared.encryption import keys
 from shared.jobs import outbox
 from shared.jobs.queues import ALL_QUEUES
 from shared.models import Notice, RoleCode
-from shared.services import demo, documents, feedback, health, notices, schema, staff
+from shared.services import (
+    demo,
+    documents,
+    feedback,
+    health,
+    notices,
+    password_strength,
+    schema,
+    staff,
+    staff_sign_in,
+)
 from shared.workflow import WorkflowError
 
 
@@ -68,6 +80,7 @@ def db_current() -> None:
 
 
 def _sessions(settings: Settings) -> Any:
+    keys.configure_from(settings)
     return outbox.sessions_with_outbox(make_engine(settings.database_url), settings.redis_url)
 
 
@@ -85,6 +98,20 @@ def seed_demo() -> None:
     for role, email, team in summary.staff:
         click.echo(f"  {role:<14} {email:<30} {team or ''}".rstrip())
     click.echo(f"citizen: {demo.DEMO_CITIZEN_EMAIL} (signs in by emailed link)")
+    click.echo(
+        f"administrators also enter a code: add the key {demo.DEMO_TOTP_SECRET} to an "
+        "authenticator app, or run `caseway demo-code`"
+    )
+
+
+@main.command("demo-code")
+def demo_code() -> None:
+    """The demo administrator's current two-factor sign-in code (not in production)."""
+    if load_settings().is_production:
+        raise click.ClickException("demo-code is for the demo; it will not run in production")
+    import pyotp
+
+    click.echo(pyotp.TOTP(demo.DEMO_TOTP_SECRET).now())
 
 
 @main.command("create-staff")
@@ -97,9 +124,23 @@ def seed_demo() -> None:
 @_friendly_errors
 def create_staff(email: str, display_name: str, roles: tuple[str, ...], password: str) -> None:
     """Create a staff account."""
+    _check_password(password, display_name, email)
     with transaction(_sessions(load_settings())) as session:
         _create(session, email, display_name, roles, password)
     click.echo(f"created {email} ({', '.join(roles)})")
+
+
+def _check_password(password: str, display_name: str, email: str) -> None:
+    """The same rules as the set-password page: long enough, and not easy to guess."""
+    if len(password) < staff_sign_in.PASSWORD_MIN_LENGTH:
+        raise click.ClickException(
+            f"the password must be {staff_sign_in.PASSWORD_MIN_LENGTH} characters or more"
+        )
+    kind = password_strength.weakness(password, user_inputs=(display_name, email))
+    if kind is not None:
+        raise click.ClickException(
+            f"that password is too easy to guess ({kind}): use three or four random words"
+        )
 
 
 def _create(
@@ -365,6 +406,9 @@ def _run_together(commands: list[list[str]]) -> None:
             "\nStopped the apps, the worker, the scheduler and the mail catcher. Redis and "
             "clamd keep running for next time: scripts/services.sh stop ends them."
         )
+
+
+main.add_command(keys_group)  # shared/cli_keys.py: `caseway keys new | rotate`
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from babel import localedata
+from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -29,6 +30,29 @@ MINIMUM_SECRET_KEY_LENGTH = 32
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class SingleSignOn:
+    """Staff sign-in through the organisation's OpenID Connect provider, beside passwords."""
+
+    issuer: str  # the provider's issuer; its discovery document is under it
+    client_id: str
+    client_secret: str
+    name: str  # on the button: "Sign in with <name>"
+    role_claim: str = "roles"
+    # The provider's role values, each with the Caseway role code it grants.
+    role_map: tuple[tuple[str, str], ...] = ()
+    team_claim: str = ""  # empty: teams are kept in Caseway, not taken from the provider
+    provision: bool = False  # create an account at a first sign-in, or only match existing ones
+    # When an account not yet linked may be matched by its email address: "verified" (the
+    # provider says email_verified), "always" (the provider owns every address, as Entra ID
+    # does for its tenant's), "never".
+    link_by_email: str = "verified"
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
 
 
 @dataclass(frozen=True)
@@ -63,6 +87,16 @@ class Settings:
     proxy_hops: int = 0
     # The region whose way of writing dates English pages and notices use (GB: 3 November).
     english_region: str = "GB"
+    # Fernet master keys for encryption at rest (shared/encryption), newest first: the
+    # first encrypts, all decrypt. Empty outside production: a key file is generated in
+    # the instance folder. The lookup key keys the hashes equality lookups use.
+    encryption_keys: tuple[str, ...] = ()
+    lookup_key: str = ""
+    # None: no single sign-on, staff sign in with passwords only.
+    single_sign_on: SingleSignOn | None = None
+    # Role codes whose holders must use two-factor sign-in when they sign in with a
+    # password (single sign-on leaves the second factor to the identity provider).
+    two_factor_required_roles: tuple[str, ...] = ("administrator",)
 
     @property
     def is_production(self) -> bool:
@@ -116,6 +150,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         proxy_hops=_whole_number(env, "CASEWAY_PROXY_HOPS", 0),
         english_region=_checked_english_region(env.get("CASEWAY_ENGLISH_REGION", "GB")),
+        encryption_keys=_encryption_keys(env),
+        lookup_key=env.get("CASEWAY_LOOKUP_KEY", "").strip(),
+        single_sign_on=_single_sign_on(env, env.get("CASEWAY_ORGANISATION_NAME", "Caseway")),
+        two_factor_required_roles=_role_codes(env.get("CASEWAY_TWO_FACTOR_REQUIRED_ROLES")),
     )
     if settings.is_production and (
         settings.secret_key == DEVELOPMENT_SECRET_KEY
@@ -125,7 +163,50 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"CASEWAY_SECRET_KEY must be set to a random value of at least "
             f"{MINIMUM_SECRET_KEY_LENGTH} characters when CASEWAY_ENV=production"
         )
+    if settings.is_production:
+        _check_encryption_keys_for_production(settings)
     return settings
+
+
+def _encryption_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    """CASEWAY_ENCRYPTION_KEYS (comma-separated) or the file CASEWAY_ENCRYPTION_KEYS_FILE
+    names (one a line, # for comments); each must be a Fernet key."""
+    listed = env.get("CASEWAY_ENCRYPTION_KEYS", "")
+    source = "CASEWAY_ENCRYPTION_KEYS"
+    named_file = env.get("CASEWAY_ENCRYPTION_KEYS_FILE", "").strip()
+    if not listed.strip() and named_file:
+        source = f"CASEWAY_ENCRYPTION_KEYS_FILE ({named_file})"
+        try:
+            listed = Path(named_file).read_text(encoding="ascii").replace("\n", ",")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{source} cannot be read: {error}") from None
+    keys = tuple(
+        key.strip() for key in listed.split(",") if key.strip() and not key.strip().startswith("#")
+    )
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(
+                f"{source} holds a value that is not a Fernet key "
+                "(make one with `caseway keys new`)"
+            ) from None
+    return keys
+
+
+def _check_encryption_keys_for_production(settings: Settings) -> None:
+    if not settings.encryption_keys:
+        raise ConfigError(
+            "CASEWAY_ENCRYPTION_KEYS (or CASEWAY_ENCRYPTION_KEYS_FILE) must name the keys "
+            "that encrypt personal data at rest when CASEWAY_ENV=production "
+            "(make one with `caseway keys new`)"
+        )
+    if len(settings.lookup_key) < MINIMUM_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"CASEWAY_LOOKUP_KEY must be set to a random value of at least "
+            f"{MINIMUM_SECRET_KEY_LENGTH} characters when CASEWAY_ENV=production "
+            "(it keys the hashes duplicate detection looks up: set it once, never change it)"
+        )
 
 
 def normalise_database_url(raw: str) -> str:
@@ -188,6 +269,25 @@ def _reply_domain(raw: str, mail_from: str) -> str:
     return domain
 
 
+def _role_codes(raw: str | None) -> tuple[str, ...]:
+    """Comma-separated role codes; unset means administrators, empty means nobody."""
+    from shared.models.staff import RoleCode  # here: the models need none of the settings
+
+    if raw is None:
+        return ("administrator",)
+    codes = tuple(role.strip().lower() for role in raw.split(",") if role.strip())
+    # A misspelt code would otherwise oblige nobody, silently: refused at start instead.
+    known = {code.value for code in RoleCode}
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ConfigError(
+            f"CASEWAY_TWO_FACTOR_REQUIRED_ROLES must name roles among "
+            f"{', '.join(sorted(known))}; {', '.join(repr(code) for code in unknown)} "
+            f"{'is' if len(unknown) == 1 else 'are'} not"
+        )
+    return codes
+
+
 def _checked_english_region(raw: str) -> str:
     region = raw.strip().upper()
     if not localedata.exists(f"en_{region}"):
@@ -217,3 +317,73 @@ def _environment_with_dotenv() -> dict[str, str]:
     dotenv_path = Path(os.environ.get("CASEWAY_DOTENV", PROJECT_ROOT / ".env"))
     from_file = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
     return {**from_file, **os.environ}
+
+
+# ---------------------------------------------------------------- single sign-on
+
+LINK_BY_EMAIL = ("verified", "always", "never")
+
+
+def _single_sign_on(env: Mapping[str, str], organisation_name: str) -> SingleSignOn | None:
+    issuer = env.get("CASEWAY_OIDC_ISSUER", "").strip().rstrip("/")
+    if not issuer:
+        return None
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            "CASEWAY_OIDC_ISSUER must be the provider's issuer, like https://login.example.gov"
+        )
+    client_id = env.get("CASEWAY_OIDC_CLIENT_ID", "").strip()
+    client_secret = env.get("CASEWAY_OIDC_CLIENT_SECRET", "").strip()
+    if not client_id or not client_secret:
+        raise ConfigError(
+            "CASEWAY_OIDC_CLIENT_ID and CASEWAY_OIDC_CLIENT_SECRET must be set with "
+            "CASEWAY_OIDC_ISSUER (the client registered at the provider)"
+        )
+    link_by_email = env.get("CASEWAY_OIDC_LINK_BY_EMAIL", "verified").strip().lower()
+    if link_by_email not in LINK_BY_EMAIL:
+        raise ConfigError(
+            f"CASEWAY_OIDC_LINK_BY_EMAIL must be one of {', '.join(LINK_BY_EMAIL)}, "
+            f"not {link_by_email!r}"
+        )
+    return SingleSignOn(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=client_secret,
+        name=env.get("CASEWAY_OIDC_NAME", "").strip() or organisation_name,
+        role_claim=env.get("CASEWAY_OIDC_ROLE_CLAIM", "").strip() or "roles",
+        role_map=_role_map(env.get("CASEWAY_OIDC_ROLE_MAP", "")),
+        team_claim=env.get("CASEWAY_OIDC_TEAM_CLAIM", "").strip(),
+        provision=_switch(env, "CASEWAY_OIDC_PROVISION"),
+        link_by_email=link_by_email,
+    )
+
+
+def _role_map(raw: str) -> tuple[tuple[str, str], ...]:
+    """Pairs of the provider's value and a Caseway role code, from
+    "case-workers=caseworker,supervisors=supervisor". A code that names no role is refused
+    at start, not at sign-in."""
+    from shared.models.staff import RoleCode  # here: the models need none of the settings
+
+    codes = {code.value for code in RoleCode}
+    pairs: list[tuple[str, str]] = []
+    for item in raw.split(","):
+        if not item.strip():
+            continue
+        theirs, equals, ours = item.rpartition("=")
+        if not equals or not theirs.strip() or ours.strip() not in codes:
+            raise ConfigError(
+                f"CASEWAY_OIDC_ROLE_MAP must be pairs like case-workers=caseworker, each "
+                f"naming one of {', '.join(sorted(codes))}; {item.strip()!r} is not"
+            )
+        pairs.append((theirs.strip(), ours.strip()))
+    return tuple(pairs)
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "off").strip().lower()
+    if raw in ("1", "on", "true", "yes"):
+        return True
+    if raw in ("", "0", "off", "false", "no"):
+        return False
+    raise ConfigError(f"{name} must be on or off, not {raw!r}")

@@ -32,7 +32,34 @@ class Permission(enum.Enum):
     READ_AUDIT = "read_audit"
     MANAGE_STAFF = "manage_staff"
     CONFIGURE = "configure"
+    # Sensitive answers and fields (shared/services/masking.py), one per classification:
+    # without it a person sees "Hidden: ..." in its place. shared/casetypes/access.toml
+    # may narrow these further by team and area; nothing widens them.
+    SEE_DATE_OF_BIRTH = "see_date_of_birth"
+    SEE_NI_NUMBER = "see_ni_number"
+    SEE_HEALTH = "see_health"
+    SEE_CRIMINAL_RECORD = "see_criminal_record"
+    SEE_ETHNICITY = "see_ethnicity"
+    # Reveal a masked field for a while, with a reason, audited.
+    REVEAL_SENSITIVE = "reveal_sensitive"
 
+
+# Sensitive fields. Caseworkers and supervisors see dates of birth and national insurance
+# numbers: they verify who the resident is before they act or decide. Health and
+# criminal records go to them too, but access.toml keeps caseworkers' to the teams whose
+# work needs them. Intake clerks triage from the request, not the person's particulars
+# (a possible duplicate already has the same name and date of birth): they see them
+# masked. Auditors read everything else, masked here, and reveal what an audit needs,
+# with a reason; supervisors may too, for what their role does not show. Ethnicity is
+# kept for equality monitoring, reported in aggregate: no role sees it by default.
+_SEES_PARTICULARS = frozenset(
+    {
+        Permission.SEE_DATE_OF_BIRTH,
+        Permission.SEE_NI_NUMBER,
+        Permission.SEE_HEALTH,
+        Permission.SEE_CRIMINAL_RECORD,
+    }
+)
 
 ROLE_PERMISSIONS: dict[RoleCode, frozenset[Permission]] = {
     RoleCode.INTAKE_CLERK: frozenset(
@@ -40,7 +67,8 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Permission]] = {
     ),
     RoleCode.CASEWORKER: frozenset(
         {Permission.SEE_CASES, Permission.SEE_INBOX, Permission.WORK_CASES, Permission.DECIDE}
-    ),
+    )
+    | _SEES_PARTICULARS,
     RoleCode.SUPERVISOR: frozenset(
         {
             Permission.SEE_CASES,
@@ -53,8 +81,10 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Permission]] = {
             Permission.DECIDE,
             Permission.APPROVE,
             Permission.ASSIGN,
+            Permission.REVEAL_SENSITIVE,
         }
-    ),
+    )
+    | _SEES_PARTICULARS,
     RoleCode.AUDITOR: frozenset(
         {
             Permission.SEE_CASES,
@@ -63,6 +93,7 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Permission]] = {
             Permission.SEE_TEAMS,
             Permission.SEE_ROUTING_RULES,
             Permission.READ_AUDIT,
+            Permission.REVEAL_SENSITIVE,
         }
     ),
     RoleCode.ADMINISTRATOR: frozenset(

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 from redis import Redis
 from sqlalchemy import Engine, text
@@ -27,6 +28,11 @@ from shared.db import make_engine
 from shared.services import schema
 
 BACKENDS = ("sqlite", "postgresql")
+
+# One encryption key for the whole run, in the environment so that the processes tests
+# start (workers, gunicorn, the CLI) read and write what this one does.
+if not os.environ.get("CASEWAY_ENCRYPTION_KEYS"):
+    os.environ["CASEWAY_ENCRYPTION_KEYS"] = Fernet.generate_key().decode("ascii")
 
 
 def required_env(name: str) -> str:
@@ -165,6 +171,7 @@ def settings(tmp_path: Path, redis_url: str, migrated_sqlite_file: Path) -> Sett
             "CASEWAY_CLAMD_URL": required_env("CASEWAY_CLAMD_URL"),
             # Flask's test client asks for http://localhost/, so emailed links work in it.
             "CASEWAY_PORTAL_URL": "http://localhost",
+            "CASEWAY_ENCRYPTION_KEYS": os.environ["CASEWAY_ENCRYPTION_KEYS"],
         }
     )
     return replace(base, secret_key="test-secret-" + secrets.token_hex(8))

@@ -28,6 +28,7 @@ from shared.models import (
     StaffUser,
     Team,
 )
+from shared.models.base import utcnow
 from shared.scanning import ScanResult, Verdict
 from shared.services import cases, decisions, documents, intake, parties, staff
 from shared.services.casetypes import case_type_for
@@ -35,6 +36,9 @@ from shared.storage import Storage
 from shared.uploads.receiving import IncomingFile
 
 STAFF_PASSWORD = "a long password for tests"
+# The authenticator-app secret of staff made with two-factor sign-in (administrators,
+# as the default configuration requires): tests/staff_signing_in.py enters its code.
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _numbers = itertools.count(1)
 
 # The workflow transitions that take a new case to each state (a supervisor takes them).
@@ -70,15 +74,24 @@ def make_staff(
     session: Session,
     *,
     roles: Iterable[RoleCode] = (RoleCode.CASEWORKER,),
+    two_factor: bool | None = None,
     **overrides: Any,
 ) -> StaffUser:
+    """A member of staff with a password; with two-factor sign-in set up (secret
+    STAFF_TOTP_SECRET) when `two_factor`, by default when they are an administrator."""
     number = next(_numbers)
+    roles = list(roles)
     fields: dict[str, Any] = {
         "email": f"staff{number}@council.example",
         "display_name": f"Staff Member {number}",
         "password": STAFF_PASSWORD,
     }
-    return staff.create_staff_user(session, roles=list(roles), **(fields | overrides))
+    member = staff.create_staff_user(session, roles=roles, **(fields | overrides))
+    if two_factor or (two_factor is None and RoleCode.ADMINISTRATOR in roles):
+        member.totp_secret = STAFF_TOTP_SECRET
+        member.totp_enrolled_at = utcnow()
+        session.flush()
+    return member
 
 
 def make_case(

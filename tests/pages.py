@@ -25,6 +25,8 @@ NOT_VISITED = {
     "uploads.download": "a file sent as an attachment, not a page (tests/integration/test_documents.py)",
     "documents.download": "a file sent as an attachment, not a page (tests/integration/backoffice/test_document_pages.py)",
     "tracking.copy": "a PDF, not a page: checked as a tagged PDF in each script (tests/integration/test_what_you_told_us.py)",
+    "single_sign_on.start": "a redirect to the identity provider, not a page; 404 unless single sign-on is configured (tests/integration/backoffice/test_single_sign_on.py)",
+    "single_sign_on.callback": "the identity provider's redirect back, then a redirect in; 404 unless single sign-on is configured (tests/integration/backoffice/test_single_sign_on.py)",
 }
 # The back office's sample case, made by the browser suite's backoffice_url fixture.
 BACKOFFICE_CASE: dict[str, str] = {}

@@ -13,6 +13,8 @@ from backoffice.forms.intake import language_name
 from shared.casetypes.forms import form_for
 from shared.i18n import DEFAULT_LOCALE
 from shared.models import Case, Party, StaffUser
+from shared.services import masking
+from shared.web import db_session
 
 # The question a form asks for how the resident wants to be contacted (a multi_choice).
 CONTACT_QUESTION = "contact_by"
@@ -21,7 +23,7 @@ CONTACT_QUESTION = "contact_by"
 def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> dict[str, object]:
     return {
         "resident_language": resident_language(found),
-        "resident_contact_by": contact_preferences(found),
+        "resident_contact_by": contact_preferences(found, staff),
         "resident_address": address_lines(found.applicant),
     }
 
@@ -32,10 +34,14 @@ def resident_language(found: Case) -> str:
     return language_name(code, _locale())
 
 
-def contact_preferences(found: Case) -> list[str]:
+def contact_preferences(found: Case, staff: StaffUser) -> list[str]:
     """How they asked to be contacted, in the staff member's language; none when the
-    form did not ask."""
-    chosen = found.answers.get(CONTACT_QUESTION) or []
+    form did not ask. An answer like any other: masked if a form tags it sensitive."""
+    answered = {CONTACT_QUESTION: found.answers.get(CONTACT_QUESTION)}
+    chosen = masking.mask_answers(db_session(), staff=staff, case=found,
+                                  answers=answered)[CONTACT_QUESTION] or []  # fmt: skip
+    if isinstance(chosen, str) and masking.is_placeholder(chosen):
+        return [chosen]
     if not isinstance(chosen, list):
         chosen = [chosen]
     if not chosen:

@@ -23,7 +23,7 @@ from shared.casetypes.forms import form_for
 from shared.models import Case, CasePriority, Event, StaffUser
 from shared.permissions import Permission, may
 from shared.services import cases as case_service
-from shared.services import documents
+from shared.services import documents, masking
 from shared.services import staff as staff_service
 from shared.web import db_session
 from shared.web.answers import read_back
@@ -76,6 +76,7 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
         for t in actions
     }
     note_form = forms.get("note") or NoteForm(formdata=None)
+    definition = form_for(found.case_type.code)
     history = access.staff_timeline(db_session(), case=found)
     names = history_words.names_for(db_session(), case=found, events=history,
                                     locale=str(get_locale() or "en"))  # fmt: skip
@@ -83,7 +84,14 @@ def section(found: Case, staff: StaffUser, forms: Mapping[str, FlaskForm]) -> di
         "case_type": case_type_definition(found.case_type.code),
         "status": status_text(found, found.state),
         "priority": str(PRIORITY_NAMES[found.priority]),
-        "answers": read_back(form_for(found.case_type.code), found.answers, resident_files),
+        # Sensitive answers this person may not see come masked (shared/services/masking.py).
+        "answers": masking.mask_rows(
+            db_session(),
+            staff=staff,
+            case=found,
+            definition=definition,
+            rows=read_back(definition, found.answers, resident_files),
+        ),
         "history": history,
         "actor_names": staff_service.names_of(
             db_session(), staff_ids=[event.actor_staff_id for event in history]

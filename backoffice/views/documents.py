@@ -98,7 +98,7 @@ def document_rules(found: Case) -> documents.UploadRules:
 
 
 @blueprint.route(
-    "/cases/<reference>/documents/<int:document_id>/classification", methods=["GET", "POST"]
+    "/cases/<reference>/documents/<id:document_id>/classification", methods=["GET", "POST"]
 )
 @requires(Permission.WORK_CASES)
 def classification(reference: str, document_id: int) -> str | Response:
@@ -125,7 +125,7 @@ def classification(reference: str, document_id: int) -> str | Response:
     )
 
 
-@blueprint.get("/cases/<reference>/documents/<int:document_id>/versions")
+@blueprint.get("/cases/<reference>/documents/<id:document_id>/versions")
 @requires(Permission.SEE_CASES)
 def versions(reference: str, document_id: int) -> str:
     found = _case(reference)

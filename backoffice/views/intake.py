@@ -7,11 +7,26 @@ on the phone types while the resident talks, in the order the resident tells it,
 moves about the form with the keyboard and their eyes; a page load per question would
 make the caller wait. The record lives on a draft named in the address (so a colleague
 can finish it, and two people sending it at once make one case).
+
+A colleague who did not record the answers sees the sensitive ones their roles may not
+see masked (shared/services/masking.py): on the check page a placeholder, on the form
+empty boxes, to ask the resident again. Who recorded them is kept in the browser
+session, so this needs nothing stored.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import session as browser_session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -27,10 +42,10 @@ from backoffice.forms.intake import (
 )
 from shared import access
 from shared.casetypes import case_type_definition
-from shared.casetypes.forms import form_for
+from shared.casetypes.forms import FormDefinition, form_for
 from shared.models import CaseChannel, Draft
 from shared.permissions import Permission, may
-from shared.services import filing, intake
+from shared.services import filing, intake, masking
 from shared.services.casetypes import case_type_for
 from shared.web import db_session, unit_of_work
 from shared.web.answers import read_back
@@ -46,6 +61,10 @@ FORM_CHANGED = _l(
 # Where staff add a document to a case (backoffice/views/documents.py): the confirmation
 # says that files sent by post go there, while the back office has that page.
 ADD_DOCUMENT_PAGE = "/cases/<reference>/documents/new"
+# The records this browser session started or recorded answers on (their tokens), the
+# newest last: its own, shown whole. A clerk has a handful open in a day at most.
+RECORDED_HERE = "intake_recorded"
+RECORDED_KEPT = 20
 
 
 def _locale() -> str:
@@ -74,6 +93,7 @@ def start() -> str | Response:
                                            channel=CaseChannel(form.channel.data),
                                            clerk=acting_staff())  # fmt: skip
             token = draft.token
+        _recorded_here(token)
         return redirect(url_for(".answers", token=token))
     return render_template("backoffice/intake/start.html", form=form)
 
@@ -86,9 +106,9 @@ def answers(token: str) -> str | Response:
         return redirect(url_for(".done", token=token))
     definition = form_for(draft.case_type_code)
     form_class = answers_form(definition, _locale())
-    form = form_class(
-        data=prefilled(form_class, draft.answers, draft.locale), clerk_locale=_locale()
-    )
+    hidden = _hidden(token, definition)
+    shown = {name: value for name, value in draft.answers.items() if name not in hidden}
+    form = form_class(data=prefilled(form_class, shown, draft.locale), clerk_locale=_locale())
     if form.validate_on_submit():
         if form.form_version.data != definition.version:
             flash(str(PAGE_CHANGED), "info")
@@ -98,6 +118,7 @@ def answers(token: str) -> str | Response:
                     db, draft=draft, definition=definition, answers=form.answers(),
                     resident_locale=form.language.data,
                 )  # fmt: skip
+            _recorded_here(token)
             return redirect(url_for(".check", token=token))
     form.form_version.data = definition.version
     return render_template(
@@ -108,6 +129,11 @@ def answers(token: str) -> str | Response:
         resident_pages=intake.resident_pages(definition),
         case_pages=intake.case_pages(definition),
         file_questions=intake.file_questions(definition),
+        hidden_questions=[
+            definition.text(f"{name}.label", _locale())
+            for name in hidden
+            if draft.answers.get(name) not in (None, "", [], {})
+        ],
         **_about(draft),
     )
 
@@ -128,9 +154,10 @@ def check(token: str) -> str | Response:
         "backoffice/intake/check.html",
         draft=draft,
         definition=definition,
-        answers=[
-            row for row in read_back(definition, draft.answers, []) if row.question not in files
-        ],
+        answers=masking.masked_rows(
+            [row for row in read_back(definition, draft.answers, []) if row.question not in files],
+            _hidden(token, definition),
+        ),
         anchors={q.name: first_box(q) for page in definition.pages for q in page.fields},
         address_asked_here="address" not in {f.name for p in definition.pages for f in p.fields},
         language=language_name(draft.locale, _locale()),
@@ -174,6 +201,18 @@ def done(token: str) -> str | Response:
         **_adding_documents(case.reference, draft.channel),
         **_about(draft),
     )
+
+
+def _recorded_here(token: str) -> None:
+    recorded = [t for t in browser_session.get(RECORDED_HERE, []) if t != token]
+    browser_session[RECORDED_HERE] = [*recorded, token][-RECORDED_KEPT:]
+
+
+def _hidden(token: str, definition: FormDefinition) -> dict[str, str]:
+    """The sensitive answers masked for this person: none on a record they recorded."""
+    if token in browser_session.get(RECORDED_HERE, []):
+        return {}
+    return masking.hidden_before_case(acting_staff(), definition)
 
 
 def _about(draft: Draft) -> dict[str, object]:

@@ -82,13 +82,13 @@ def send(reference: str) -> str | Response:
     return redirect(_back(found))
 
 
-@blueprint.post("/cases/<reference>/messages/<int:message_id>/accept")
+@blueprint.post("/cases/<reference>/messages/<id:message_id>/accept")
 @requires(Permission.WORK_CASES)
 def accept(reference: str, message_id: int) -> Response:
     return _decide(reference, message_id, accepting=True)
 
 
-@blueprint.post("/cases/<reference>/messages/<int:message_id>/reject")
+@blueprint.post("/cases/<reference>/messages/<id:message_id>/reject")
 @requires(Permission.WORK_CASES)
 def reject(reference: str, message_id: int) -> Response:
     return _decide(reference, message_id, accepting=False)

@@ -56,7 +56,7 @@ def add(reference: str) -> str | Response:
     return render_template("backoffice/parties/new.html", case=found, form=form)
 
 
-@blueprint.route("/<reference>/parties/<int:case_party_id>/remove", methods=["GET", "POST"])
+@blueprint.route("/<reference>/parties/<id:case_party_id>/remove", methods=["GET", "POST"])
 @requires(Permission.WORK_CASES)
 def remove(reference: str, case_party_id: int) -> str | Response:
     """Asks first; "Yes" takes the party off the case, "No" leaves it."""

@@ -433,7 +433,7 @@ def _filters_of(query: str | None) -> QueueFilters:
     return QueueFilters.from_args(args, case_types=codes)
 
 
-@blueprint.post("/views/<int:view_id>/delete")
+@blueprint.post("/views/<id:view_id>/delete")
 @requires(Permission.TRIAGE)
 def delete_view(view_id: int) -> Response:
     staff = acting_staff()
@@ -493,7 +493,7 @@ def published() -> str | Response:
                            listed=listed, **_options(session, filters))  # fmt: skip
 
 
-@blueprint.post("/views/published/<int:view_id>/delete")
+@blueprint.post("/views/published/<id:view_id>/delete")
 @requires(Permission.CONFIGURE)
 def delete_published(view_id: int) -> Response:
     staff = acting_staff()

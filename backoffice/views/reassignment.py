@@ -28,7 +28,7 @@ REFUSED = {
 }
 
 
-@blueprint.route("/<int:staff_id>/reassign", methods=["GET", "POST"])
+@blueprint.route("/<id:staff_id>/reassign", methods=["GET", "POST"])
 @requires(Permission.MANAGE_STAFF)
 def reassign(staff_id: int) -> str | Response:
     member = db_session().get(StaffUser, staff_id)

@@ -84,7 +84,7 @@ def add() -> str | Response:
     return render_template("backoffice/routing_rules/edit.html", form=form, rule=None)
 
 
-@blueprint.route("/<int:rule_id>", methods=["GET", "POST"])
+@blueprint.route("/<id:rule_id>", methods=["GET", "POST"])
 @requires(Permission.CONFIGURE)
 def edit(rule_id: int) -> str | Response:
     rule = _rule(rule_id)
@@ -109,7 +109,7 @@ def edit(rule_id: int) -> str | Response:
     return render_template("backoffice/routing_rules/edit.html", form=form, rule=rule)
 
 
-@blueprint.post("/<int:rule_id>/move")
+@blueprint.post("/<id:rule_id>/move")
 @requires(Permission.CONFIGURE)
 def move(rule_id: int) -> Response:
     rule = _rule(rule_id)
@@ -127,7 +127,7 @@ def move(rule_id: int) -> Response:
     return redirect(url_for(".index") + f"#rule-{rule_id}")
 
 
-@blueprint.post("/<int:rule_id>/remove")
+@blueprint.post("/<id:rule_id>/remove")
 @requires(Permission.CONFIGURE)
 def remove(rule_id: int) -> Response:
     rule = _rule(rule_id)
@@ -140,7 +140,7 @@ def remove(rule_id: int) -> Response:
     return redirect(url_for(".index"))
 
 
-@blueprint.get("/<int:rule_id>/history")
+@blueprint.get("/<id:rule_id>/history")
 @requires(Permission.SEE_ROUTING_RULES)
 def history(rule_id: int) -> str:
     session = db_session()

@@ -7,15 +7,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
 from werkzeug.wrappers import Response
 
+from backoffice import pending_sign_in
 from backoffice.auth import (
     acting_staff,
     current_staff,
+    end_session,
     open_to_anyone,
     signed_in,
     start_session,
 )
 from backoffice.forms import SIGN_IN_REFUSED, SetPasswordForm, StaffSignInForm
-from backoffice.limits import PER_CLIENT_SIGN_IN, limiter
+from backoffice.forms.password_strength import strong_enough
+from backoffice.limits import PER_CLIENT_SIGN_IN, SIGN_IN_SCOPE, limiter
 from shared.services import staff_sign_in
 from shared.web import db_session, redirects, services, unit_of_work
 
@@ -25,7 +28,7 @@ PASSWORD_SET = _l("Your password is set. Sign in with it now.")
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(PER_CLIENT_SIGN_IN, methods=["POST"])
+@limiter.shared_limit(PER_CLIENT_SIGN_IN, scope=SIGN_IN_SCOPE, methods=["POST"])
 @open_to_anyone
 def sign_in() -> str | Response:
     if current_staff() is not None:
@@ -38,7 +41,11 @@ def sign_in() -> str | Response:
             )
         if outcome.staff is not None:
             going_to = redirects.safe_return_path(request.args.get("next"), url_for("home.index"))
+            if outcome.needs_code:  # not signed in until the second step
+                pending_sign_in.remember(outcome.staff, going_to)
+                return redirect(url_for("two_factor.second_step"))
             start_session(outcome.staff)
+            pending_sign_in.mark_signed_in_with_password()
             return redirect(going_to)
         form.email.errors = [str(SIGN_IN_REFUSED)]
     return render_template("backoffice/sign_in/sign_in.html", form=form)
@@ -47,8 +54,7 @@ def sign_in() -> str | Response:
 @blueprint.post("/sign-out")
 @signed_in
 def sign_out() -> Response:
-    logout_user()
-    session.clear()
+    end_session()
     return redirect(url_for(".sign_in"))
 
 
@@ -57,8 +63,7 @@ def sign_out() -> Response:
 def sign_out_everywhere() -> Response:
     with unit_of_work() as db:
         staff_sign_in.sign_out_everywhere(db, staff=acting_staff())
-    logout_user()
-    session.clear()
+    end_session()
     flash(str(SIGNED_OUT_EVERYWHERE), "success")
     return redirect(url_for(".sign_in"))
 
@@ -73,7 +78,8 @@ def set_password(token: str) -> str | Response:
             "backoffice/sign_in/link_problem.html", link_hours=staff_sign_in.PASSWORD_LINK_HOURS
         ), 400
     form = SetPasswordForm()
-    if form.validate_on_submit():
+    user_inputs = (member.display_name, member.email)
+    if form.validate_on_submit() and strong_enough(form.password, user_inputs=user_inputs):
         with unit_of_work() as db:
             found = staff_sign_in.staff_for_password_link(
                 db, token=token, secret_key=secret_key, lock=True

@@ -88,7 +88,7 @@ def closure_days_page() -> str | Response:
     )
 
 
-@blueprint.post("/closure-days/<int:closure_id>/remove")
+@blueprint.post("/closure-days/<id:closure_id>/remove")
 @requires(Permission.CONFIGURE)
 def remove_closure_day(closure_id: int) -> Response:
     """One press of a closure day's button (CSRF is checked for every POST)."""

@@ -1,5 +1,5 @@
 """Administrators manage staff: invite (an emailed set-password link, never a password),
-change roles, team and skills, send a new link, deactivate."""
+change roles, team and skills, send a new link, reset two-factor sign-in, deactivate."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from backoffice.auth import acting_staff, requires
 from backoffice.forms import InviteStaffForm, StaffDetailsForm
+from backoffice.forms.two_factor import ResetTwoFactorForm
 from backoffice.roles import ROLE_LABELS
 from shared.casetypes import load_case_types
 from shared.models import RoleCode, StaffUser, Team
@@ -26,6 +27,12 @@ blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 REFUSALS = {
     "email_taken": _l("There is already an account with this email address"),
     "own_account": _l("You cannot deactivate your own account"),
+    "own_two_factor": _l(
+        "You cannot reset your own two-factor sign-in. Ask another administrator to do it"
+    ),
+    "no_two_factor": _l(
+        "This person has not set up two-factor sign-in, so there is nothing to reset"
+    ),
     "last_administrator": _l(
         "This is the only active administrator. Give someone else the administrator role first"
     ),
@@ -68,7 +75,7 @@ def invite() -> str | Response:
     return render_template("backoffice/staff/invite.html", form=form)
 
 
-@blueprint.route("/<int:staff_id>", methods=["GET", "POST"])
+@blueprint.route("/<id:staff_id>", methods=["GET", "POST"])
 @requires(Permission.MANAGE_STAFF)
 def member(staff_id: int) -> str | Response:
     found = _member(staff_id)
@@ -91,15 +98,43 @@ def member(staff_id: int) -> str | Response:
         else:
             flash(_("The changes are saved."), "success")
             return redirect(url_for(".member", staff_id=staff_id))
-    return render_template(
-        "backoffice/staff/member.html",
-        member=found,
-        form=form,
-        open_cases=staff_service.open_cases_of(db_session(), found),
-    )
+    return _member_page(found, form, ResetTwoFactorForm())
 
 
-@blueprint.post("/<int:staff_id>/password-link")
+@blueprint.post("/<id:staff_id>/two-factor/reset")
+@requires(Permission.MANAGE_STAFF)
+def reset_two_factor(staff_id: int) -> Response | tuple[str, int]:
+    found = _member(staff_id)
+    if not found.is_active:
+        abort(404)
+    reset_form = ResetTwoFactorForm()
+    if not reset_form.validate_on_submit():
+        details = StaffDetailsForm(
+            formdata=None,
+            roles=[role.code for role in found.roles],
+            team=str(found.team_id or ""),
+            skills=list(found.skills),
+        )
+        _choices(details)
+        return _member_page(found, details, reset_form), 400
+    try:
+        with unit_of_work() as db:
+            staff_service.reset_two_factor(
+                db, member=found, actor=acting_staff(), reason=reset_form.reason.data or "",
+                sign_in_link=absolute_url("sign_in.sign_in"),
+            )  # fmt: skip
+    except staff_service.StaffChangeRefused as refused:
+        flash(str(REFUSALS[refused.reason]), "info")
+    else:
+        flash(
+            _("%(name)s’s two-factor sign-in is reset. We have emailed %(email)s to tell them.",
+              name=found.display_name, email=found.email),
+            "success",
+        )  # fmt: skip
+    return redirect(url_for(".member", staff_id=staff_id))
+
+
+@blueprint.post("/<id:staff_id>/password-link")
 @requires(Permission.MANAGE_STAFF)
 def send_password_link(staff_id: int) -> Response:
     found = _member(staff_id)
@@ -116,7 +151,7 @@ def send_password_link(staff_id: int) -> Response:
     return redirect(url_for(".member", staff_id=staff_id))
 
 
-@blueprint.post("/<int:staff_id>/deactivate")
+@blueprint.post("/<id:staff_id>/deactivate")
 @requires(Permission.MANAGE_STAFF)
 def deactivate(staff_id: int) -> Response:
     found = _member(staff_id)
@@ -139,6 +174,17 @@ def deactivate(staff_id: int) -> Response:
     else:
         flash(_("%(name)s can no longer sign in.", name=found.display_name), "success")
     return redirect(url_for(".member", staff_id=staff_id))
+
+
+def _member_page(found: StaffUser, form: StaffDetailsForm, reset_form: ResetTwoFactorForm) -> str:
+    return render_template(
+        "backoffice/staff/member.html",
+        member=found,
+        form=form,
+        reset_form=reset_form,
+        errors_shown=bool(reset_form.errors),
+        open_cases=staff_service.open_cases_of(db_session(), found),
+    )
 
 
 def _member(staff_id: int) -> StaffUser:

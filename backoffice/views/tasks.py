@@ -56,13 +56,13 @@ def add(reference: str) -> str | Response:
     return back_to_section(found, "tasks")
 
 
-@blueprint.post("/<reference>/tasks/<int:task_id>/done")
+@blueprint.post("/<reference>/tasks/<id:task_id>/done")
 @requires(Permission.WORK_CASES)
 def complete(reference: str, task_id: int) -> Response:
     return _change(reference, task_id, tasks.complete_task, DONE)
 
 
-@blueprint.post("/<reference>/tasks/<int:task_id>/reopen")
+@blueprint.post("/<reference>/tasks/<id:task_id>/reopen")
 @requires(Permission.WORK_CASES)
 def reopen(reference: str, task_id: int) -> Response:
     return _change(reference, task_id, tasks.reopen_task, REOPENED)

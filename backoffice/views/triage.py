@@ -1,6 +1,7 @@
 """Triage of one case: category, priority, risk with its reason, area, and the route a
 routing rule proposes (accepted, or overridden with a reason); and the possible duplicate
-parties found when the case came in, each confirmed or rejected."""
+parties found when the case came in, each confirmed or rejected; their sensitive fields
+masked, with the form to reveal one for those who may (backoffice/views/sensitive.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from backoffice.auth import acting_staff, requires
+from backoffice.forms.sensitive import RevealForm
 from backoffice.forms.triage import (
     ACCEPT,
     NO_OVERRIDE_REASON,
@@ -23,6 +25,7 @@ from backoffice.forms.triage import (
     DuplicateDecisionForm,
     TriageForm,
 )
+from backoffice.sections import sensitive
 from backoffice.views.case_page import section_url
 from shared import access
 from shared.casetypes import case_type_definition
@@ -94,7 +97,7 @@ def triage_page(reference: str) -> str | Response:
     return redirect(section_url(found.reference, "overview"))
 
 
-@blueprint.post("/<reference>/duplicates/<int:duplicate_id>")
+@blueprint.post("/<reference>/duplicates/<id:duplicate_id>")
 @requires(Permission.TRIAGE)
 def decide_duplicate(reference: str, duplicate_id: int) -> str | Response:
     found = _case(reference)
@@ -224,10 +227,18 @@ def _preview(found: Case, form: TriageForm) -> routing.Route | None:
     return routing.proposal_for(db_session(), facts)
 
 
+def triage_page_with(found: Case, *, reveal: RevealForm) -> str:
+    """The triage page as it is now, with the reveal form sent back with its errors."""
+    return _render(found, _offered(TriageForm(formdata=None, data=_current(found)), found),
+                   reveal=reveal)  # fmt: skip
+
+
 def _render(
     found: Case,
     form: TriageForm,
     duplicate_forms: dict[int, DuplicateDecisionForm] | None = None,
+    *,
+    reveal: RevealForm | None = None,
 ) -> str:
     session = db_session()
     locale = _locale()
@@ -248,7 +259,14 @@ def _render(
     }
     staff = acting_staff()
     workflow = workflow_for(found.case_type.code, found.workflow_version)
+    # Sent back with errors from another form's address, it still goes back to this page.
+    particulars = sensitive.particulars(
+        found, staff, {"reveal": reveal} if reveal else {},
+        back_to=url_for("triage.triage_page", reference=found.reference),
+    )  # fmt: skip
     every_form: list[FlaskForm] = [form, *decision_forms.values()]
+    if isinstance(particulars["reveal_form"], RevealForm):
+        every_form.append(particulars["reveal_form"])
     with_errors = [f for f in every_form if f.errors]
     return render_template(
         "backoffice/triage/triage.html",
@@ -273,4 +291,6 @@ def _render(
         duplicates=duplicates,
         decision_forms=decision_forms,
         may_see=lambda other: access.may_see_case(staff, other),
+        # The other records' sensitive fields (party_field), and the form to reveal them.
+        **particulars,
     )

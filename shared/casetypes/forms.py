@@ -37,6 +37,18 @@ ADDRESS_PARTS = ("line_1", "line_2", "town", "postcode")
 ADDRESS_MAX_LENGTHS = {"line_1": 200, "line_2": 200, "town": 120, "postcode": 20}
 # Answers whose format bounds their length: RFC 5321's longest address; the phone pattern.
 FORMAT_MAX_LENGTHS = {"email": 254, "phone": 20}
+# What a question may be tagged as (`sensitive = "health"`): back-office staff whose roles
+# may not see that classification see the answer masked (shared/services/masking.py).
+# Tagging a question changes no question, what is asked nor what is kept, so it never
+# needs a new form `version`: cases keep their version, and the tag applies to the
+# answers they hold already.
+SENSITIVE_CLASSIFICATIONS = (
+    "health",
+    "criminal_record",
+    "ethnicity",
+    "national_insurance_number",
+    "date_of_birth",
+)
 
 
 class FormDefinitionError(ValueError):
@@ -54,6 +66,8 @@ class Field:
     max_files: int = 1  # files: how many this question takes (the case type caps the total)
     # dates: the example date ("27 3 2027") that the hint shows and the error repeats
     example: str = ""
+    # A classification of SENSITIVE_CLASSIFICATIONS, or None: not sensitive.
+    sensitive: str | None = None
 
     def longest_answer(self, part: str | None = None) -> int | None:
         """The most characters the question accepts (for an address, in `part`)."""
@@ -155,6 +169,7 @@ def _page(entry: dict[str, Any]) -> Page:
                 past_only=f.get("past_only", False),
                 max_files=int(f.get("max_files", 1)),
                 example=str(f.get("example", "")),
+                sensitive=f.get("sensitive"),
             )
             for f in entry["field"]
         ),
@@ -194,6 +209,7 @@ def _check(definition: FormDefinition) -> None:
     _check_date_examples(definition)
     if definition.summary_field not in names:
         raise FormDefinitionError(f"{definition.case_type}: summary_field is not a field")
+    _check_sensitive(definition)
 
 
 # Words each case type uses for itself ("Complaint sent", "Now send your complaint", and its
@@ -223,4 +239,20 @@ def _check_date_examples(definition: FormDefinition) -> None:
             if f.type == "date" and not f.example:
                 raise FormDefinitionError(
                     f"{definition.case_type}: date question {f.name} has no example"
+                )
+
+
+def _check_sensitive(definition: FormDefinition) -> None:
+    for page in definition.pages:
+        for f in page.fields:
+            if f.sensitive is not None and f.sensitive not in SENSITIVE_CLASSIFICATIONS:
+                raise FormDefinitionError(
+                    f"{definition.case_type}: {f.name} is tagged sensitive = "
+                    f"{f.sensitive!r}; use one of {', '.join(SENSITIVE_CLASSIFICATIONS)}"
+                )
+            # The summary is the case's name in every list and email: never masked there.
+            if f.sensitive is not None and f.name == definition.summary_field:
+                raise FormDefinitionError(
+                    f"{definition.case_type}: {f.name} is the summary_field and cannot be "
+                    "tagged sensitive (the summary is shown in every list)"
                 )

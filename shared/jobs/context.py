@@ -8,13 +8,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import Settings, load_settings
 from shared.db import make_engine
+from shared.encryption import keys
 from shared.jobs import outbox
 from shared.storage import Storage, storage_for
 
 
 @cache
 def settings() -> Settings:
-    return load_settings()
+    loaded = load_settings()
+    keys.configure_from(loaded)  # the worker's keyring, before it forks any work horse
+    return loaded
 
 
 @cache

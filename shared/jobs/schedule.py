@@ -16,6 +16,7 @@ from shared.jobs.escalation import escalate_overdue_cases
 from shared.jobs.notices import sweep_notices
 from shared.jobs.queues import MAINTENANCE, NOTICES, redis_connection
 from shared.jobs.scans import sweep_scans
+from shared.jobs.staff_sessions import forget_spent_staff_sessions
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ PERIODIC_JOBS = (
     PeriodicJob(sweep_scans, MAINTENANCE, every_seconds=120),
     # Cases just gone overdue: their team's supervisors are told once (shared/services/sla).
     PeriodicJob(escalate_overdue_cases, MAINTENANCE, every_seconds=300),
+    # Staff sessions ended or past a working day, which no cookie can use any more.
+    PeriodicJob(forget_spent_staff_sessions, MAINTENANCE, every_seconds=3600),
 )
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.casetypes import case_type_definition
 from shared.config import Settings
 from shared.db import make_engine
+from shared.encryption import keys
 from shared.jobs.outbox import sessions_with_outbox
 from shared.mail_in.addresses import ReplyAddressRefused, verify_message_id, verify_reply_address
 from shared.mail_in.parse import InboundEmail, parse_email
@@ -211,6 +212,7 @@ def controller(
     settings: Settings, *, host: str, port: int, max_bytes: int = MAX_EMAIL_BYTES
 ) -> Controller:
     """The server, ready to `start()` (it runs in a thread of its own) and `stop()`."""
+    keys.configure_from(settings)
     sessions = sessions_with_outbox(make_engine(settings.database_url), settings.redis_url)
     handler = ReplyHandler(settings, sessions, storage_for(settings))
     return Controller(

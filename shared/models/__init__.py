@@ -29,8 +29,10 @@ from shared.models.notice import Notice, NoticeChannel, NoticeState
 from shared.models.party import DuplicateState, Party, PartyKind, PossibleDuplicate
 from shared.models.routing import RoutingRule
 from shared.models.saved_view import SavedView
+from shared.models.sensitive import SensitiveReveal
 from shared.models.signin import SignInLink
-from shared.models.staff import Role, RoleCode, StaffUser, Team
+from shared.models.staff import Role, RoleCode, StaffRecoveryCode, StaffUser, Team
+from shared.models.staff_session import StaffSession
 
 __all__ = [
     "AuditEvent",
@@ -66,8 +68,11 @@ __all__ = [
     "RoutingRule",
     "SavedView",
     "Satisfaction",
+    "SensitiveReveal",
     "ScanState",
     "SignInLink",
+    "StaffRecoveryCode",
+    "StaffSession",
     "StaffUser",
     "Task",
     "TaskState",

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shared.encryption.columns import EncryptedJSON
 from shared.models.base import Base, enum_column, utcnow
 from shared.models.party import Party
 from shared.models.staff import StaffUser, Team
@@ -101,7 +102,8 @@ class Case(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     summary: Mapped[str] = mapped_column(String(200))
-    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Encrypted whole at rest: answers carry dates of birth, health, NI numbers.
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)
     form_version: Mapped[str] = mapped_column(String(20), default="1")
     # The version of its case type's workflow the case started with, and keeps.
     workflow_version: Mapped[str] = mapped_column(String(20), default="1", server_default="1")

@@ -56,6 +56,9 @@ class Document(Base):
     # Sanitised display name only; files are stored under `storage_key`, never this.
     original_filename: Mapped[str] = mapped_column(String(200))
     storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    # The file's own data key, wrapped by the master keys (shared/encryption/files.py);
+    # None for a file stored before documents were encrypted, kept as it came.
+    wrapped_key: Mapped[str | None] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))

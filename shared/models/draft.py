@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.encryption.columns import EncryptedJSON
 from shared.models.base import Base, enum_column, utcnow
 from shared.models.case import CaseChannel
 
@@ -24,7 +25,8 @@ class Draft(Base):
     case_type_code: Mapped[str] = mapped_column(String(40))
     form_version: Mapped[str] = mapped_column(String(20))
     locale: Mapped[str] = mapped_column(String(16), default="en")
-    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Encrypted whole at rest, as a case's answers are.
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shared.encryption.columns import EncryptedDate, date_of_birth_hash
 from shared.models.base import Base, enum_column, utcnow
 
 
@@ -26,7 +27,10 @@ class Party(Base):
     given_name: Mapped[str | None] = mapped_column(String(120))
     family_name: Mapped[str | None] = mapped_column(String(120))
     organisation_name: Mapped[str | None] = mapped_column(String(200))
-    date_of_birth: Mapped[date | None]
+    # Encrypted at rest; duplicate detection compares the keyed hash beside it, which
+    # follows every change of the date (_keep_date_of_birth_hash below).
+    date_of_birth: Mapped[date | None] = mapped_column(EncryptedDate())
+    date_of_birth_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     is_email_verified: Mapped[bool] = mapped_column(default=False)
     phone: Mapped[str | None] = mapped_column(String(40))
@@ -55,6 +59,11 @@ class Party(Base):
         if self.kind is PartyKind.ORGANISATION:
             return self.organisation_name or ""
         return " ".join(p for p in (self.given_name, self.family_name) if p)
+
+
+@event.listens_for(Party.date_of_birth, "set")
+def _keep_date_of_birth_hash(party: Party, value: date | None, *_: object) -> None:
+    party.date_of_birth_hash = date_of_birth_hash(value)
 
 
 class DuplicateState(enum.Enum):

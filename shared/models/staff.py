@@ -6,9 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shared.encryption.columns import EncryptedText
 from shared.models.base import Base, utcnow
 
 
@@ -54,6 +55,9 @@ class Role(Base):
 
 class StaffUser(Base):
     __tablename__ = "staff_user"
+    __table_args__ = (
+        UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_staff_user_oidc_subject"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -71,6 +75,18 @@ class StaffUser(Base):
     locked_until: Mapped[datetime | None]
     # The case types this person works (codes), for assignment by skill.
     skills: Mapped[list[str]] = mapped_column(default=list)
+    # Who they are at the organisation's identity provider, once they have signed in
+    # through it (single sign-on): the issuer and its never-reassigned subject, not the
+    # email address, which can change or pass to someone else.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    # Two-factor sign-in (shared/services/two_factor.py): the TOTP secret in base32, kept
+    # in this one column so it can take an encrypted type; the last time-step whose code
+    # was accepted, so no code is used twice; when enrolment was confirmed.
+    # Sealed with the encryption keys: a copy of the database gives nobody the codes.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText())
+    totp_last_step: Mapped[int | None]
+    totp_enrolled_at: Mapped[datetime | None]
 
     team: Mapped[Team | None] = relationship()
     roles: Mapped[list[Role]] = relationship(secondary=staff_user_role)
@@ -82,3 +98,22 @@ class StaffUser(Base):
 
     def has_role(self, code: RoleCode) -> bool:
         return any(role.code == code.value for role in self.roles)
+
+    @property
+    def has_two_factor(self) -> bool:
+        """True once they confirmed a TOTP enrolment with a code."""
+        return self.totp_secret is not None and self.totp_enrolled_at is not None
+
+
+class StaffRecoveryCode(Base):
+    """One of the codes shown once at two-factor enrolment, for signing in without the
+    authenticator app; each works once. Only a hash is kept."""
+
+    __tablename__ = "staff_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

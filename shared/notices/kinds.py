@@ -19,6 +19,7 @@ class NoticeKind(enum.Enum):
     DOCUMENT_NOT_ACCEPTED = "document_not_accepted"
     DOCUMENT_HELD = "document_held"  # to staff
     STAFF_INVITATION = "staff_invitation"  # to staff: set your password
+    STAFF_TWO_FACTOR_RESET = "staff_two_factor_reset"  # to staff: an administrator reset it
 
 
 STAFF_KINDS = frozenset(
@@ -27,5 +28,6 @@ STAFF_KINDS = frozenset(
         NoticeKind.CASE_WITHDRAWN,
         NoticeKind.DOCUMENT_HELD,
         NoticeKind.STAFF_INVITATION,
+        NoticeKind.STAFF_TWO_FACTOR_RESET,
     }
 )

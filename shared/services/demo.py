@@ -17,13 +17,18 @@ from sqlalchemy.orm import Session
 
 from shared.casetypes import load_case_types
 from shared.models import Case, CaseType, Party, RoleCode, RoutingRule, StaffUser, Team
+from shared.models.base import utcnow
 from shared.security import hash_password
 from shared.services import routing, staff
 from shared.services.demo_office import CASE_COUNT, DEMO_CITIZEN_EMAIL, seed_cases
 
-__all__ = ["DEMO_CITIZEN_EMAIL", "DEMO_PASSWORD", "seed"]
+__all__ = ["DEMO_CITIZEN_EMAIL", "DEMO_PASSWORD", "DEMO_TOTP_SECRET", "seed"]
 
 DEMO_PASSWORD = "caseway-demo"  # noqa: S105 - printed to the person running the demo
+# The demo administrator's authenticator-app key: administrators must use two-factor
+# sign-in (CASEWAY_TWO_FACTOR_REQUIRED_ROLES), so the demo sets it up with a key it prints
+# (`caseway seed-demo`), and `caseway demo-code` shows the current code. Never secret.
+DEMO_TOTP_SECRET = "CASEWAYDEMOADMINCASEWAYDEMOADMIN"  # noqa: S105
 
 # Team code -> its name per locale (English is the default, `Team.name`).
 TEAMS = {
@@ -145,6 +150,9 @@ def _staff(session: Session, teams: dict[str, Team]) -> dict[str, StaffUser]:
             existing[member.email] = user
         if member.skills and not user.skills:  # a demo seeded before skills were given
             user.skills = list(member.skills)
+        if member.role is RoleCode.ADMINISTRATOR and user.totp_secret is None:
+            user.totp_secret = DEMO_TOTP_SECRET
+            user.totp_enrolled_at = utcnow()
     session.flush()
     return {member.email: existing[member.email] for member in STAFF}
 

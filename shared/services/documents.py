@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shared.encryption import files as sealed_files
 from shared.models import Case, Classification, Document, Draft, Party, ScanState, StaffUser
 from shared.models.base import utcnow
 from shared.notices.kinds import NoticeKind
@@ -74,6 +75,7 @@ def receive_upload(
     kind = _checked(session, incoming, name, rules, draft=draft, case=case, question=question,
                     new_version=previous is not None)  # fmt: skip
     key = new_key()
+    data_key = sealed_files.new_data_key()
     initial_classification = classification or Classification.PERSONAL
     document = Document(
         case=case,
@@ -81,6 +83,7 @@ def receive_upload(
         question=question,
         original_filename=name,
         storage_key=key,
+        wrapped_key=sealed_files.wrap(data_key),
         content_type=kind.content_type,
         size_bytes=incoming.size,
         sha256=incoming.sha256,
@@ -109,11 +112,17 @@ def receive_upload(
     # The file goes into quarantine last: if storage fails, the caller's transaction rolls
     # back and no row points at a missing file.
     received = incoming.finish()
+    sealed = received.with_suffix(".sealed")
     try:
-        storage.adopt(Area.QUARANTINE, key, received)
+        # Sealed before it is stored, under its own data key: neither area ever holds a
+        # readable copy; the scan reads it through open_for_scan.
+        sealed_files.seal_file(received, sealed, data_key)
+        storage.adopt(Area.QUARANTINE, key, sealed)
     except BaseException:
-        received.unlink(missing_ok=True)
+        sealed.unlink(missing_ok=True)
         raise
+    finally:
+        received.unlink(missing_ok=True)
     return document
 
 
@@ -254,9 +263,22 @@ def open_for_scan(storage: Storage, document: Document) -> BinaryIO:
     moved it and then failed to commit its verdict left it. Quarantine first: while the
     file is there, it is the whole file (a copy interrupted on its way out may not be)."""
     try:
-        return storage.open(Area.QUARANTINE, document.storage_key)
+        stream = storage.open(Area.QUARANTINE, document.storage_key)
     except FileNotFoundError:
-        return storage.open(Area.RELEASED, document.storage_key)
+        stream = storage.open(Area.RELEASED, document.storage_key)
+    return _plaintext(stream, document)
+
+
+def _plaintext(stream: BinaryIO, document: Document) -> BinaryIO:
+    """The file as uploaded: opened with its data key, or as it is if it was stored before
+    documents were encrypted (no wrapped key)."""
+    if document.wrapped_key is None:
+        return stream
+    try:
+        return sealed_files.open_sealed(stream, sealed_files.unwrap(document.wrapped_key))
+    except BaseException:
+        stream.close()
+        raise
 
 
 def _delete_everywhere(storage: Storage, key: str) -> None:
@@ -317,7 +339,7 @@ class NotServable(Exception):
 def open_released(storage: Storage, document: Document) -> BinaryIO:
     if document.scan_state is not ScanState.CLEAN or document.removed_at is not None:
         raise NotServable(document.scan_state.value)
-    return storage.open(Area.RELEASED, document.storage_key)
+    return _plaintext(storage.open(Area.RELEASED, document.storage_key), document)
 
 
 def change_classification(

@@ -13,10 +13,11 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from shared.casetypes.forms import FormDefinition, form_for
+from shared.encryption.columns import date_of_birth_hash
 from shared.models import (
     Case,
     CaseType,
@@ -233,13 +234,22 @@ def applicant_for(session: Session, answers: dict[str, Any], locale: str) -> Par
     return party
 
 
+def _born_on(born: date) -> ColumnElement[bool]:
+    """Parties born on `born`, by the keyed hash beside the encrypted date; or, for a row
+    from before encryption that `caseway keys rotate` has not reached, its plain date."""
+    return (Party.date_of_birth_hash == date_of_birth_hash(born)) | (
+        Party.date_of_birth_hash.is_(None)
+        & (type_coerce(Party.date_of_birth, Text) == born.isoformat())
+    )
+
+
 def _flag_possible_duplicates(session: Session, *, case: Case, applicant: Party) -> None:
     if applicant.date_of_birth is None or not applicant.family_name:
         return
     lookalikes = session.scalars(
         select(Party).where(
             Party.id != applicant.id,
-            Party.date_of_birth == applicant.date_of_birth,
+            _born_on(applicant.date_of_birth),
             func.lower(Party.family_name) == applicant.family_name.lower(),
             func.lower(Party.given_name) == (applicant.given_name or "").lower(),
         )

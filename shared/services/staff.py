@@ -13,7 +13,7 @@ from shared.models.case import FINISHED_STATES, open_case
 from shared.models.staff import staff_user_role
 from shared.notices.kinds import NoticeKind
 from shared.security import hash_password
-from shared.services import audit, notices
+from shared.services import audit, notices, two_factor
 from shared.services.staff_sign_in import PASSWORD_LINK_HOURS
 
 ROLE_NAMES = {
@@ -55,7 +55,7 @@ def create_staff_user(
         display_name=display_name,
         password_hash=password_hash or hash_password(password),
         team=team,
-        roles=[all_roles[code] for code in roles],
+        roles=_each_once(all_roles, roles),
     )
     session.add(user)
     session.flush()
@@ -70,6 +70,13 @@ def create_staff_user(
     return user
 
 
+def _each_once(all_roles: dict[RoleCode, Role], wanted: Iterable[RoleCode]) -> list[Role]:
+    """The roles asked for, each once, in a fixed order: a form may send one twice
+    (`roles=caseworker&roles=caseworker`), and a person holds a role or does not."""
+    chosen = set(wanted)
+    return [all_roles[code] for code in RoleCode if code in chosen]
+
+
 # ---------------------------------------------------------------- managing staff
 
 NOT_A_HASH = "!"  # matches no password: nobody can sign in until they set one
@@ -81,7 +88,9 @@ class StaffChangeRefused(Exception):
 
     def __init__(self, reason: str, *, open_cases: int = 0) -> None:
         super().__init__(reason)
-        self.reason = reason  # still_has_cases, own_account, last_administrator, email_taken
+        # still_has_cases, own_account, last_administrator, email_taken, own_two_factor,
+        # no_two_factor
+        self.reason = reason
         self.open_cases = open_cases
 
 
@@ -106,7 +115,7 @@ def invite_staff(
         display_name=display_name.strip(),
         password_hash=NOT_A_HASH,
         team=team,
-        roles=[all_roles[code] for code in roles],
+        roles=_each_once(all_roles, roles),
         skills=sorted(set(skills)),
     )
     session.add(member)
@@ -153,7 +162,7 @@ def change_staff(
         raise StaffChangeRefused("last_administrator")
     before = _described(member)
     all_roles = ensure_roles(session)
-    member.roles = [all_roles[code] for code in RoleCode if code in wanted]
+    member.roles = _each_once(all_roles, wanted)
     member.team = team
     member.skills = sorted(set(skills))
     session.flush()
@@ -176,6 +185,28 @@ def deactivate_staff(session: Session, *, member: StaffUser, actor: StaffUser) -
     member.session_version += 1
     audit.record(session, actor=actor, action="staff.deactivated", object_kind="staff_user",
                  object_id=member.id)  # fmt: skip
+    session.flush()
+
+
+def reset_two_factor(
+    session: Session, *, member: StaffUser, actor: StaffUser, reason: str, sign_in_link: str
+) -> None:
+    """For someone who lost both their authenticator app and their recovery codes: their
+    two-factor sign-in is cleared, every session they have ends (a pending sign-in too, as
+    it is tied to the session version), the reason is audited and they are emailed. Never
+    one's own: that would let a stolen session with a password strip the second factor."""
+    if member.id == actor.id:
+        raise StaffChangeRefused("own_two_factor")
+    if not member.has_two_factor:
+        raise StaffChangeRefused("no_two_factor")
+    two_factor.clear(session, staff=member)
+    member.session_version += 1
+    audit.record(session, actor=actor, action="staff.two_factor_reset", object_kind="staff_user",
+                 object_id=member.id, details={"reason": reason})  # fmt: skip
+    notices.create_notice(
+        session, kind=NoticeKind.STAFF_TWO_FACTOR_RESET, recipient=member,
+        context={"recipient_name": member.display_name, "link": sign_in_link},
+    )  # fmt: skip
     session.flush()
 
 

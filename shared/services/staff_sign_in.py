@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from shared.models import StaffUser
 from shared.models.base import utcnow
 from shared.security import hash_password, read_token, sign_token, verify_password
-from shared.services import audit
+from shared.services import audit, password_strength
 
 WRONG_PASSWORDS_BEFORE_LOCK = 5
 LOCK_MINUTES = 15
@@ -29,6 +29,9 @@ _LINK_PURPOSE = "staff-password"
 class SignInOutcome:
     staff: StaffUser | None  # None: refused, for `refused_because`
     refused_because: str | None = None  # unknown, deactivated, locked, wrong_password
+    # The password was right, but the person uses two-factor sign-in: not signed in until
+    # their code is (shared/services/two_factor.py sign_in_with_code).
+    needs_code: bool = False
 
 
 def sign_in(
@@ -49,20 +52,38 @@ def sign_in(
     if staff.locked_until is not None and staff.locked_until > now:
         return _refused(session, staff, "locked", address)
     if not verify_password(staff.password_hash, password):
-        staff.failed_sign_ins += 1
-        if staff.failed_sign_ins >= WRONG_PASSWORDS_BEFORE_LOCK:
-            staff.failed_sign_ins = 0
-            staff.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            audit.record(session, actor=None, action="staff.locked", object_kind="staff_user",
-                         object_id=staff.id, details={"minutes": LOCK_MINUTES})  # fmt: skip
+        count_failed_attempt(session, staff, now)
         return _refused(session, staff, "wrong_password", address)
+    if staff.has_two_factor:
+        # Wrong passwords and wrong codes count together: the count is not reset until
+        # the code is right, so knowing the password gives no more guesses at the code.
+        audit.record(session, actor=None, action="staff.password_accepted",
+                     object_kind="staff_user", object_id=staff.id)  # fmt: skip
+        session.flush()
+        return SignInOutcome(staff=staff, needs_code=True)
+    record_sign_in(session, staff, now)
+    return SignInOutcome(staff=staff)
+
+
+def count_failed_attempt(session: Session, staff: StaffUser, now: datetime) -> None:
+    """A wrong password or a wrong code: enough of them lock the account for a while."""
+    staff.failed_sign_ins += 1
+    if staff.failed_sign_ins >= WRONG_PASSWORDS_BEFORE_LOCK:
+        staff.failed_sign_ins = 0
+        staff.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        audit.record(session, actor=None, action="staff.locked", object_kind="staff_user",
+                     object_id=staff.id, details={"minutes": LOCK_MINUTES})  # fmt: skip
+    session.flush()
+
+
+def record_sign_in(session: Session, staff: StaffUser, now: datetime) -> None:
+    """Every check passed: the lock count starts again."""
     staff.failed_sign_ins = 0
     staff.locked_until = None
     staff.last_signed_in_at = now
     audit.record(session, actor=staff, action="staff.signed_in", object_kind="staff_user",
                  object_id=staff.id)  # fmt: skip
     session.flush()
-    return SignInOutcome(staff=staff)
 
 
 def _refused(session: Session, staff: StaffUser | None, reason: str, email: str) -> SignInOutcome:
@@ -75,14 +96,6 @@ def _refused(session: Session, staff: StaffUser | None, reason: str, email: str)
 @cache
 def _unused_hash() -> str:
     return hash_password("not anyone's password")
-
-
-def signed_in_staff(session: Session, *, staff_id: int, version: int) -> StaffUser | None:
-    """The person a session belongs to, while that session is still theirs."""
-    staff = session.get(StaffUser, staff_id)
-    if staff is None or not staff.is_active or staff.session_version != version:
-        return None
-    return staff
 
 
 def sign_out_everywhere(session: Session, *, staff: StaffUser) -> None:
@@ -117,7 +130,10 @@ def staff_for_password_link(
 
 
 def set_password(session: Session, *, staff: StaffUser, password: str) -> None:
-    """A new password ends every session and any lock; the caller checked its length."""
+    """A new password ends every session and any lock; the caller checked its length.
+    Raises password_strength.WeakPassword for one too easy to guess (the form checks
+    first, to say why on the page)."""
+    password_strength.check(password, user_inputs=(staff.display_name, staff.email))
     staff.password_hash = hash_password(password)
     staff.session_version += 1
     staff.failed_sign_ins = 0

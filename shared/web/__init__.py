@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Flask, g
+from flask import Flask, g, request
 from flask_babel import Babel
 from flask_wtf import CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -18,11 +18,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from shared import PROJECT_ROOT
 from shared.config import Settings, load_settings
 from shared.db import make_engine
+from shared.encryption import keys
 from shared.i18n import DEFAULT_LOCALE, autonym, locales_for, text_direction
 from shared.jobs import outbox
 from shared.sla.policies import PolicyError, load_policies
 from shared.storage import Storage, storage_for
-from shared.web import dates, errors, health, language, plain_text, session_timeout, text
+from shared.web import dates, errors, health, ids, language, plain_text, session_timeout, text
 from shared.web.receiving import UploadingRequest, max_request_bytes
 from shared.workflow import WorkflowError, check_all_workflows
 
@@ -68,6 +69,7 @@ def create_app(
         raise SystemExit(f"caseway: {error}") from None
     app = Flask(import_name, static_folder=STATIC_DIR, static_url_path="/static")
     app.request_class = UploadingRequest
+    ids.install(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -88,6 +90,7 @@ def create_app(
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
         )
+    keys.configure_from(settings)  # process-wide: encrypted columns and documents use it
     engine = make_engine(settings.database_url)
     app.extensions["caseway"] = AppServices(
         settings,
@@ -100,6 +103,7 @@ def create_app(
     dates.install(app)
     CSRFProtect(app)
     app.after_request(_security_headers)
+    app.after_request(_never_stored)
     app.teardown_appcontext(_close_session)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(language.blueprint)
@@ -173,6 +177,16 @@ def _close_session(_error: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def _never_stored(response):  # type: ignore[no-untyped-def]
+    # Deny by default, in both apps: nearly every page can show personal data (a case, a
+    # form's answers, a file, a member of staff), so no browser or shared cache may keep
+    # any of them, not even the sign-in page (its form carries a session's CSRF token).
+    # Only static assets are the same for everyone.
+    if request.endpoint != "static":
+        response.cache_control.no_store = True
+    return response
 
 
 def _security_headers(response):  # type: ignore[no-untyped-def]

@@ -66,6 +66,9 @@ STAFF_EMAIL = "every.role@council.example"
 # And one person for each role alone, to see each page as the people who use it do
 # (what a role may not do is not on their page, so it is laid out differently).
 ROLE_EMAILS = {role: f"{role.value}@council.example" for role in RoleCode}
+# Someone who sees dates of birth masked and may reveal them, on the answers and on the
+# triage page: an auditor who also triages (an auditor alone does not open triage).
+MASKED_EMAIL = "masked.reveal@council.example"
 
 
 @pytest.fixture
@@ -81,8 +84,10 @@ def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
     with transaction(backoffice_app.extensions["caseway"].sessions) as session:
         member = make_staff(session, roles=list(RoleCode), email=STAFF_EMAIL,
                             display_name="Every Role")  # fmt: skip
+        # A date of birth among them: masked, with the form to reveal it, for the auditor.
         answers = {"service": "parking-permit", "details": "A permit for Elm Street.",
-                   "needed_by": "2027-06-01", "contact_by": ["email", "post"]}  # fmt: skip
+                   "needed_by": "2027-06-01", "contact_by": ["email", "post"],
+                   "date_of_birth": "1984-03-14"}  # fmt: skip
         case = make_case(session, state="in_progress", answers=answers)
         notes.add_note(session, case=case, author=member, text="Called the resident.")
         # Tasks: one overdue (added last week, due yesterday), one done.
@@ -146,6 +151,8 @@ def backoffice_url(backoffice_app: Flask) -> Iterator[str]:
                              display_name=role.value.replace("_", " ").capitalize())
             for role, email in ROLE_EMAILS.items()
         }  # fmt: skip
+        make_staff(session, roles=[RoleCode.AUDITOR, RoleCode.INTAKE_CLERK], email=MASKED_EMAIL,
+                   team=member.team, display_name="Masked Reveal")  # fmt: skip
         own = make_case(session, state="in_progress")
         own.team, own.assignee = member.team, by_role[RoleCode.CASEWORKER]
         own.due_at = utcnow() + timedelta(days=3)

@@ -1,14 +1,26 @@
 """axe-core (WCAG 2.1 A and AA) on every page of both apps, and on each page's error states."""
 
+import time
+from collections.abc import Callable
 from typing import Any
 
+import pyotp
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, Page
 
+from shared.db import transaction
 from shared.models import RoleCode
-from tests.browser.conftest import ROLE_EMAILS, STAFF_EMAIL, axe_violations, describe
-from tests.factories import STAFF_PASSWORD
-from tests.page_checks import assert_page_checks_itself, layout_problems
+from tests.browser.conftest import (
+    MASKED_EMAIL,
+    ROLE_EMAILS,
+    STAFF_EMAIL,
+    axe_violations,
+    describe,
+    serve,
+)
+from tests.factories import STAFF_PASSWORD, STAFF_TOTP_SECRET, make_staff
+from tests.page_checks import assert_page_checks_itself, layout_problems, visible_text
 from tests.pages import APPS, PAGES, page_path, roles_who_may_see
 
 # Pages are visited as a first-time visitor (cookie banner showing) and as a returning one.
@@ -44,6 +56,10 @@ def open_page(
         page.locator("[name=password]").fill(STAFF_PASSWORD)
         with page.expect_navigation():
             page.locator("main form button[type=submit]").click()
+        if page.url.split("?")[0] == origin + "/sign-in/code":  # two-factor sign-in
+            page.locator("[name=code]").fill(pyotp.TOTP(STAFF_TOTP_SECRET).now())
+            with page.expect_navigation():
+                page.locator("main form button[type=submit]").click()
         SIGNED_IN[origin, staff] = context.cookies()
         response = page.goto(url)
     assert response is not None
@@ -212,3 +228,131 @@ def test_bulk_result_page_is_accessible_and_fits(
     page.context.close()
     assert violations == [], describe(violations)
     assert problems == [], "\n".join(problems)
+
+
+# The pages where the sample data shows a date of birth masked, with the form to reveal it.
+MASKED_PAGES = ("cases.section_answers", "triage.triage_page")
+
+
+@pytest.mark.parametrize("locale", ["en", "cy"])
+@pytest.mark.parametrize("endpoint", MASKED_PAGES)
+def test_a_masked_field_and_its_reveal_form_are_accessible_and_fit(
+    browser: Browser, backoffice_url: str, endpoint: str, locale: str
+) -> None:
+    """The every-role account sees every value, so the walks above never meet a masked
+    one: here, as someone who sees dates of birth masked and may reveal them (an auditor
+    who also triages), the page with its placeholder and reveal form, then that form
+    sent with no reason (its error state): axe, the page's own checks, and the layout
+    at each width."""
+    url = backoffice_url + page_path(APPS["backoffice"], endpoint)
+    page = open_page(browser, url, returning=False, locale=locale, staff=MASKED_EMAIL)
+    where = f"{endpoint} with a masked date of birth, in {locale}"
+    reveal = page.locator("form[action$='/reveal']")
+    assert reveal.count() == 1, f"{where}: no reveal form"
+    assert "1984" not in page.locator("main").inner_text(), f"{where}: the date is shown"
+    reveal.locator("input[type=radio]").first.check()  # the hidden field, and no reason
+    assert_page_and_its_error_pass(page, where, locale,
+                                   lambda: reveal.evaluate("form => form.requestSubmit()"),
+                                   "form[action$='/reveal'] .govuk-error-message",
+                                   never_shown="1984")  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", ["en", "cy"])
+def test_the_second_step_of_signing_in_is_accessible_and_fits(
+    browser: Browser, backoffice_app: Flask, locale: str
+) -> None:
+    """The page asking for the code after the password (/sign-in/code): the walks above
+    visit it signed in, which sends them home, so here someone with two-factor sign-in
+    enters their password and reaches it, then enters a wrong code (its error state):
+    axe, the page's own checks and the layout at each width, both times. The back office
+    is served with this one account only: none of the sample data is needed."""
+    email = "second.step@council.example"
+    with transaction(backoffice_app.extensions["caseway"].sessions) as session:
+        make_staff(session, roles=[RoleCode.CASEWORKER], two_factor=True, email=email,
+                   display_name="Second Step")  # fmt: skip
+    served = serve(backoffice_app)
+    origin = next(served)
+    context = browser.new_context(locale=locale)
+    page = context.new_page()
+    page.goto(origin + "/sign-in")
+    page.locator("[name=email]").fill(email)
+    page.locator("[name=password]").fill(STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.url == origin + "/sign-in/code"
+    where = f"the second step of signing in, in {locale}"
+    assert page.locator("html").get_attribute("lang") == locale
+    # A code the app does not show now (nor just before or after): refused on the page.
+    shown = {pyotp.TOTP(STAFF_TOTP_SECRET).at(time.time() + step) for step in (-30, 0, 30)}
+    page.locator("[name=code]").fill(next(c for c in ("000000", "111111") if c not in shown))
+    assert_page_and_its_error_pass(page, where, locale,
+                                   page.locator("main form button[type=submit]").click,
+                                   "#code-error")  # fmt: skip
+    next(served, None)  # stops the server
+
+
+@pytest.mark.parametrize("locale", ["en", "cy"])
+def test_the_reset_two_factor_form_and_its_error_are_accessible_and_fit(
+    browser: Browser, backoffice_app: Flask, locale: str
+) -> None:
+    """A member of staff's page with the form to reset their two-factor sign-in (the
+    walks above open the every-role account's own page, which has no such form), then
+    that form sent with no reason: axe, the page's own checks and the layout at each
+    width, both times. Served with just the two accounts it needs."""
+    with transaction(backoffice_app.extensions["caseway"].sessions) as session:
+        make_staff(session, roles=[RoleCode.ADMINISTRATOR], email="reset.admin@council.example",
+                   display_name="Reset Admin")  # fmt: skip
+        member_id = make_staff(session, roles=[RoleCode.CASEWORKER], two_factor=True,
+                               display_name="Lost Phone").id  # fmt: skip
+    served = serve(backoffice_app)
+    origin = next(served)
+    context = browser.new_context(locale=locale)
+    page = context.new_page()
+    page.goto(origin + f"/staff/{member_id}")
+    page.locator("[name=email]").fill("reset.admin@council.example")
+    page.locator("[name=password]").fill(STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    page.locator("[name=code]").fill(pyotp.TOTP(STAFF_TOTP_SECRET).now())
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.url == origin + f"/staff/{member_id}"
+    where = f"a member of staff's page with the reset form, in {locale}"
+    form = page.locator("form[action$='/two-factor/reset']")
+    assert form.count() == 1, f"{where}: no reset form"
+    assert_page_and_its_error_pass(page, where, locale,
+                                   lambda: form.evaluate("form => form.requestSubmit()"),
+                                   "#reason-error")  # fmt: skip
+    next(served, None)  # stops the server
+
+
+def assert_page_and_its_error_pass(
+    page: Page, where: str, locale: str, send: Callable[[], None], error: str,
+    never_shown: str = "",
+) -> None:  # fmt: skip
+    """A page with a form, then that form sent wrongly by `send` (its error state: the
+    summary, the message at the field the selector `error` finds, focus on the summary),
+    `never_shown` in neither: axe, the page's own checks and the layout at each width,
+    both times. The page's browser context is closed after."""
+    violations, html = axe_violations(page), page.content()
+    layout = layout_problems(page, where)
+    with page.expect_navigation():
+        send()
+    assert page.locator(".govuk-error-summary").count() == 1, f"{where}: no error shown"
+    assert page.locator(error).count() == 1, f"{where}: no error by the field"
+    if locale == "en":  # Welsh's prefix is its own
+        assert page.title().startswith(ERROR_PREFIX["en"]), where
+    page.wait_for_function(
+        "document.activeElement.closest('.govuk-error-summary') !== null", timeout=10_000
+    )
+    refused_violations, refused_html = axe_violations(page), page.content()
+    layout += layout_problems(page, f"{where}, sent wrongly")
+    page.context.close()
+    if never_shown:
+        assert never_shown not in visible_text(html), f"{where}: {never_shown} shown"
+        assert never_shown not in visible_text(refused_html), f"{where}: {never_shown} shown"
+    assert violations == [], f"{where}\n{describe(violations)}"
+    assert refused_violations == [], f"{where}, sent wrongly\n{describe(refused_violations)}"
+    assert_page_checks_itself(html, where, english=locale == "en")
+    assert_page_checks_itself(refused_html, f"{where}, sent wrongly", english=locale == "en")
+    assert layout == [], "\n".join(layout)

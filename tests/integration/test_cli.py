@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
@@ -57,6 +58,9 @@ def test_db_upgrade_then_seed_demo_twice(fresh_database_url: str, tmp_path: Path
     assert "password for all: caseway-demo" in second.stdout
     assert "supervisor@caseway.example" in second.stdout
     assert "supervisor2@caseway.example" in second.stdout
+    assert demo.DEMO_TOTP_SECRET in second.stdout  # the demo administrator's app key
+    code = caseway("demo-code", env=env).stdout.strip()
+    assert pyotp.TOTP(demo.DEMO_TOTP_SECRET).verify(code, valid_window=1), code
     engine = make_engine(fresh_database_url)
     with make_session_factory(engine)() as session:
         assert session.scalar(select(func.count(Case.id))) == count
@@ -71,6 +75,7 @@ def test_seed_demo_refuses_production(tmp_path: Path) -> None:
         env={
             "CASEWAY_ENV": "production",
             "CASEWAY_SECRET_KEY": "s" * 40,
+            "CASEWAY_LOOKUP_KEY": "l" * 40,
             "CASEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}",
         },
     )
@@ -106,7 +111,7 @@ def test_create_staff(tmp_path: Path) -> None:
         "--role",
         "supervisor",
         "--password",
-        "a long pass",
+        "lantern orbit cabbage violin",
         env={"CASEWAY_DATABASE_URL": url},
     )
     assert result.returncode == 0, result.stderr
@@ -115,6 +120,26 @@ def test_create_staff(tmp_path: Path) -> None:
         user = session.scalars(select(StaffUser)).one()
         assert user.email == "kim@council.example"
         assert sorted(role.code for role in user.roles) == ["caseworker", "supervisor"]
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [("short pass", "12 characters or more"), ("password1234", "too easy to guess (common)")],
+)
+def test_create_staff_refuses_a_short_or_guessable_password(
+    tmp_path: Path, password: str, why: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'staff.db'}"
+    assert caseway("db", "upgrade", env={"CASEWAY_DATABASE_URL": url}).returncode == 0
+    result = caseway("create-staff", "--email", "kim@council.example", "--name", "Kim",
+                     "--role", "administrator", "--password", password,
+                     env={"CASEWAY_DATABASE_URL": url})  # fmt: skip
+    assert result.returncode == 1
+    assert why in result.stderr
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        assert session.scalars(select(StaffUser)).first() is None
     engine.dispose()
 
 

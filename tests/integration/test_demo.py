@@ -74,6 +74,10 @@ def test_seeding_twice_adds_nothing_the_second_time(
         user = session.scalars(select(StaffUser).where(StaffUser.email == email)).one()
         assert user.has_role(role)
         assert verify_password(user.password_hash, demo.DEMO_PASSWORD)
+        # Administrators must use two-factor sign-in: the demo's uses the printed key.
+        is_admin = role is RoleCode.ADMINISTRATOR
+        assert user.has_two_factor is is_admin
+        assert user.totp_secret == (demo.DEMO_TOTP_SECRET if is_admin else None)
 
 
 def test_the_demo_office_has_cases_in_every_state_over_weeks(session: Session) -> None:

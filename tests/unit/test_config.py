@@ -31,12 +31,20 @@ def test_a_bad_database_url_gives_one_clear_line(url: str, message: str) -> None
     assert "\n" not in str(raised.value)
 
 
+# Production also refuses to start without encryption keys (tests/unit/test_encryption_keys.py).
+PRODUCTION_KEYS = {
+    "CASEWAY_ENCRYPTION_KEYS": "cw1zZDzkyQ0yzXk1xMgdtwh4AGnTwORaIUDcf4Gv6ok=",
+    "CASEWAY_LOOKUP_KEY": "l" * 40,
+}
+
+
 def test_production_refuses_the_development_secret_key() -> None:
     with pytest.raises(ConfigError, match="CASEWAY_SECRET_KEY"):
         load_settings({"CASEWAY_ENV": "production"})
     with pytest.raises(ConfigError, match="at least 32 characters"):
         load_settings({"CASEWAY_ENV": "production", "CASEWAY_SECRET_KEY": "short"})
-    settings = load_settings({"CASEWAY_ENV": "production", "CASEWAY_SECRET_KEY": "x" * 40})
+    settings = load_settings({"CASEWAY_ENV": "production", "CASEWAY_SECRET_KEY": "x" * 40,
+                              **PRODUCTION_KEYS})  # fmt: skip
     assert settings.is_production
 
 

@@ -9,6 +9,7 @@ from unittest import mock
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from shared.db import transaction
 from shared.models import AuditEvent, Notice, RoleCode, StaffUser
@@ -19,7 +20,7 @@ from tests.staff_signing_in import post_form, sign_in_staff, signed_in_client, s
 NEW_PASSWORD = "correct horse battery staple"
 
 
-def invite(client: FlaskClient, **overrides: object) -> object:
+def invite(client: FlaskClient, **overrides: object) -> TestResponse:
     data = {"display_name": "Rhys Jones", "email": "Rhys.Jones@council.example",
             "roles": ["caseworker"], "team": "", "skills": ["complaint"]} | overrides  # fmt: skip
     return post_form(client, "/staff/new", data)
@@ -46,7 +47,7 @@ def test_an_invited_person_sets_their_own_password_and_signs_in(backoffice: Flas
     admin, _ = signed_in_client(backoffice, RoleCode.ADMINISTRATOR)
     response = invite(admin)
     member = member_by_email(backoffice, "rhys.jones@council.example")
-    assert response.headers["Location"] == f"/staff/{member.id}"  # type: ignore[attr-defined]
+    assert response.headers["Location"] == f"/staff/{member.id}"
     assert not member.has_password  # nobody knows a password for it yet
     assert member.skills == ["complaint"]
     link = invitation_link(backoffice, member.email)
@@ -85,7 +86,7 @@ def test_an_expired_or_altered_link_sets_nothing(backoffice: Flask) -> None:
 
 def test_an_address_already_used_is_a_message_and_nothing_typed_is_lost(backoffice: Flask) -> None:
     admin, existing = signed_in_client(backoffice, RoleCode.ADMINISTRATOR)
-    page = invite(admin, email=existing.email, display_name="Someone Else").get_data(as_text=True)  # type: ignore[attr-defined]
+    page = invite(admin, email=existing.email, display_name="Someone Else").get_data(as_text=True)
     assert "There is already an account with this email address" in page
     assert 'value="Someone Else"' in page
     with backoffice.extensions["caseway"].sessions() as session:
