@@ -111,10 +111,14 @@ def enrol() -> str | Response:
     if staff.has_two_factor or not isinstance(secret, str):
         return redirect(url_for(".account"))
     if form.validate_on_submit():
-        with unit_of_work() as db:
-            codes = two_factor.enrol(
-                db, staff=_reloaded(db), secret=secret, code=form.code.data or ""
-            )
+        try:
+            with unit_of_work() as db:
+                codes = two_factor.enrol(
+                    db, staff=_reloaded(db), secret=secret, code=form.code.data or ""
+                )
+        except two_factor.AlreadySetUp:  # by another tab meanwhile: keep its codes
+            session.pop(_SETUP_SECRET, None)
+            return redirect(url_for(".account"))
         if codes is not None:
             session.pop(_SETUP_SECRET, None)
             return _recovery_codes_page(codes)

@@ -54,11 +54,18 @@ def grouped(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+class AlreadySetUp(Exception):
+    """Two-factor sign-in was set up meanwhile (another tab): its recovery codes stand."""
+
+
 def enrol(
     session: Session, *, staff: StaffUser, secret: str, code: str, now: datetime | None = None
 ) -> list[str] | None:
     """Turn two-factor sign-in on with `secret`, once `code` shows the app has it.
-    Returns the new recovery codes (to show once), or None for a wrong code."""
+    Returns the new recovery codes (to show once), or None for a wrong code. `staff` is
+    read under its row lock, so of two tabs sending a code at once only one sets it up."""
+    if staff.has_two_factor:
+        raise AlreadySetUp
     now = now or utcnow()
     step = _matching_step(secret, code, now, last_step=None)
     if step is None:

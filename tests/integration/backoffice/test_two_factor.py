@@ -80,6 +80,25 @@ def enrolled_with_codes(app: Flask, *roles: RoleCode) -> tuple[StaffUser, list[s
     return reloaded(app, member), codes
 
 
+def test_setting_up_again_under_the_lock_keeps_the_first_set_up_and_its_codes(
+    backoffice: Flask,
+) -> None:
+    """Two tabs sending a set-up code at once both pass the page's first look; the one
+    that takes the row lock second finds it set up and changes nothing."""
+    member, codes = enrolled_with_codes(backoffice, RoleCode.CASEWORKER)
+    other_secret = pyotp.random_base32()
+    with sessions(backoffice) as session:
+        found = session.get(StaffUser, member.id, with_for_update=True)
+        assert found is not None
+        with pytest.raises(two_factor.AlreadySetUp):
+            two_factor.enrol(session, staff=found, secret=other_secret,
+                             code=pyotp.TOTP(other_secret).now())  # fmt: skip
+    after = reloaded(backoffice, member)
+    assert after.totp_secret == member.totp_secret
+    with sessions(backoffice) as session:
+        assert two_factor.remaining_recovery_codes(session, staff=after) == len(codes)
+
+
 def test_a_caseworker_enrols_with_a_qr_code_and_a_code_and_gets_recovery_codes(
     backoffice: Flask,
 ) -> None:
